@@ -1,0 +1,47 @@
+// Stage: graph passes. The contract every pass implements and the context the pipeline hands it.
+// Contract: a pass is a pure function (graph, ctx) -> { graph, stats }; it never mutates its input graph.
+
+import type { Graph } from '../ir/graph.js';
+
+/** What passes may know about the target: data only (passes never import targets/ or kernels/). */
+export interface PassTargetInfo {
+  name: string;
+  /**
+   * Activation kernels the device has, cheapest first (IR op type spelling: 'Relu', 'LeakyRelu',
+   * 'PRelu', 'Clip', 'Sigmoid', 'Tanh', ...). Fusion never produces an activation op outside this list.
+   */
+  activationKernels: string[];
+}
+
+export interface PassContext {
+  target: PassTargetInfo;
+  /** Verify the graph after every pass (tests and --debug); the failure names the pass. */
+  verify: boolean;
+}
+
+/** One fused or examined activation chain, as reported by `dspc optimize --json`. */
+export interface ChainReport {
+  nodes: string[];
+  /** Resulting op type, or 'removed' when the chain became the identity. */
+  result: string;
+  /** Why the chain was not fully merged, when it was not. */
+  reason?: string;
+}
+
+export interface PassStats {
+  /** Rule name -> number of times it fired. */
+  rules: Record<string, number>;
+  chains?: ChainReport[];
+}
+
+export interface PassResult {
+  graph: Graph;
+  stats: PassStats;
+}
+
+export interface Pass {
+  name: string;
+  /** One line; feeds `--help` and docs. */
+  description: string;
+  run: (graph: Graph, ctx: PassContext) => PassResult;
+}
