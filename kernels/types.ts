@@ -1,6 +1,8 @@
 // Stage: kernel library. Shared types of kernels, their invocations in schedule.json, and their costs.
 // Contract: the backend writes Invocations, the simulator reads them; both run kernels only through KernelDef.
 
+import type { Target } from './target.js';
+
 /** Device integer types a program runs in. */
 export type QDType = 'int8' | 'int16';
 export type ElemType = 'int8' | 'int16' | 'int32' | 'uint8' | 'float32';
@@ -95,4 +97,64 @@ export interface KernelWork {
   outputBytes: number[];
   /** Parameter bytes loaded over DMA. */
   paramBytes: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Kernel definitions (added by the kernel library; everything above is the lead's contract, unchanged)
+// ---------------------------------------------------------------------------------------------------------------
+
+
+/**
+ * What a kernel is for. 'activation' kernels are pointwise and can be folded into an epilogue;
+ * 'view' kernels only reinterpret a buffer's shape (zero cost, no launch, output aliases input).
+ */
+export type KernelRole = 'compute' | 'activation' | 'pool' | 'elementwise' | 'movement' | 'view';
+
+/** Quantization of one tensor as makeParams helpers take it. */
+export interface QuantParams {
+  scale: number;
+  zeroPoint: number;
+  dtype: QDType;
+}
+
+/** Per-element behaviour of an activation kernel, shared by run(), conv/fc/add epilogues and the fusion verdict. */
+export interface ActivationDef {
+  /**
+   * Output code for one input code of one channel. `params` is the kernel's own, self-contained table
+   * (zero points and output clamp included), so no scale or zero point is passed separately.
+   */
+  applyCode(code: number, channel: number, params: ParamValues): number;
+  /** Number of distinct channels the table distinguishes (1 for scalar parameters, C for PRelu). */
+  channels(params: ParamValues): number;
+}
+
+export interface KernelDef {
+  /** Kernel name as targets list it (snake_case, e.g. 'conv2d', 'leaky_relu'). */
+  name: string;
+  /** IR op types this kernel implements. */
+  ops: readonly string[];
+  role: KernelRole;
+  summary: string;
+  /** Parameter-table layout, in record order. */
+  paramFields: readonly ParamField[];
+  /**
+   * Bit-accurate fixed-point reference on int8/int16 codes. `epilogueParams` is the table of the activation kernel
+   * named by inv.epilogue, applied to every output code (the producer first requantizes to the activation's input
+   * quantization, whose zero point is epilogueParams.in_zp).
+   */
+  run(inv: Invocation, inputs: QTensor[], params: ParamValues, epilogueParams?: ParamValues): QTensor[];
+  /** Work of one invocation on a target (docs/cost-model.md). */
+  work(inv: Invocation, target: Target): KernelWork;
+  /** Present exactly for role 'activation'. */
+  activation?: ActivationDef;
+  /** Cycles per vector of vectorLanes elements when the target entry does not say (non-activation kernels). */
+  defaultCyclesPerVector: number;
+}
+
+/** Optional refinements of KernelWork a kernel fills in (the simulator combines them, docs/cost-model.md). */
+export interface KernelWork {
+  /** Part of computeCycles spent requantizing and writing outputs (the stage an epilogue overlaps with). */
+  outputStageCycles?: number;
+  /** Cycles of the epilogue activation over the output, NOT included in computeCycles. */
+  epilogueCycles?: number;
 }

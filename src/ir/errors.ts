@@ -18,12 +18,17 @@ export type DspcErrorCode =
 export interface ErrorSite {
   file?: string;
   node?: string;
+  /** The pipeline stage (pass name) after which the problem was found, e.g. by the verifier. */
+  stage?: string;
 }
 
 export class DspcError extends Error {
   readonly code: DspcErrorCode;
   readonly file: string | undefined;
   readonly node: string | undefined;
+  readonly stage: string | undefined;
+  /** The problem text without the file/stage/node prefix. */
+  readonly problem: string;
 
   constructor(code: DspcErrorCode, problem: string, site: ErrorSite = {}) {
     super(formatMessage(problem, site));
@@ -31,19 +36,21 @@ export class DspcError extends Error {
     this.code = code;
     this.file = site.file;
     this.node = site.node;
+    this.stage = site.stage;
+    this.problem = problem;
   }
 
   /** Same error with the file filled in, for errors raised below the layer that knows the path. */
   withFile(file: string): DspcError {
     if (this.file !== undefined) return this;
-    const problem = this.node !== undefined ? this.message.replace(`node '${this.node}': `, '') : this.message;
-    return new DspcError(this.code, problem, { file, node: this.node });
+    return new DspcError(this.code, this.problem, { file, node: this.node, stage: this.stage });
   }
 }
 
 function formatMessage(problem: string, site: ErrorSite): string {
   const parts: string[] = [];
   if (site.file !== undefined) parts.push(site.file);
+  if (site.stage !== undefined) parts.push(`after pass '${site.stage}'`);
   if (site.node !== undefined) parts.push(`node '${site.node}'`);
   return parts.length ? `${parts.join(': ')}: ${problem}` : problem;
 }

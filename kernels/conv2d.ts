@@ -1,0 +1,261 @@
+// Stage: kernel library. conv2d kernel: NCHW 2-D convolution, grouped and depthwise, int8 per-output-channel weights,
+// int32 bias, zero points, TFLite requantization, output clamp and an optional fused activation epilogue.
+// Contract: run() is the device's bit-exact reference; work() is the cost formula of docs/cost-model.md.
+
+import { epilogueFn, preActivationZeroPoint } from './activations.js';
+import { allocCodes, ceilDiv, field, kernelError, laneVectors, numel, outTensor, paramBytesOf, qdtypeOf, scalar, cyclesPerVector, epilogueCycles, tensorBytes } from './common.js';
+import { OUTPUT_STAGE_FIELDS, outputStageParams, quantizeWeightsPerChannel, writeChannel, type OutputClamp } from './output-stage.js';
+import type { Target } from './target.js';
+import type { Invocation, KernelDef, KernelWork, ParamValues, QTensor, QuantParams } from './types.js';
+
+/** Static geometry of one conv invocation (ONNX attribute names; pads are [top, left, bottom, right]). */
+export interface ConvGeometry {
+  n: number; c: number; h: number; w: number;
+  oc: number; oh: number; ow: number;
+  kh: number; kw: number;
+  sh: number; sw: number;
+  dh: number; dw: number;
+  pt: number; pl: number; pb: number; pr: number;
+  group: number;
+}
+
+function ints(v: unknown, dflt: number[]): number[] {
+  return Array.isArray(v) ? (v as number[]) : dflt;
+}
+
+export function convGeometry(inv: Invocation): ConvGeometry {
+  const x = inv.inputs[0]!.shape;
+  const o = inv.outputs[0]!.shape;
+  if (x.length !== 4 || o.length !== 4) throw kernelError(inv, `expects NCHW input and output, got [${x.join(',')}] -> [${o.join(',')}]`);
+  const k = ints(inv.attrs['kernel_shape'], []);
+  if (k.length !== 2) throw kernelError(inv, `attribute kernel_shape must have 2 entries, got [${k.join(',')}]`);
+  const s = ints(inv.attrs['strides'], [1, 1]);
+  const d = ints(inv.attrs['dilations'], [1, 1]);
+  const p = ints(inv.attrs['pads'], [0, 0, 0, 0]);
+  const group = typeof inv.attrs['group'] === 'number' ? inv.attrs['group'] : 1;
+  const g: ConvGeometry = {
+    n: x[0]!, c: x[1]!, h: x[2]!, w: x[3]!, oc: o[1]!, oh: o[2]!, ow: o[3]!,
+    kh: k[0]!, kw: k[1]!, sh: s[0]!, sw: s[1]!, dh: d[0]!, dw: d[1]!,
+    pt: p[0]!, pl: p[1]!, pb: p[2]!, pr: p[3]!, group,
+  };
+  if (g.c % group !== 0 || g.oc % group !== 0) throw kernelError(inv, `channels ${g.c} -> ${g.oc} do not divide into ${group} groups`);
+  const expOh = Math.floor((g.h + g.pt + g.pb - g.dh * (g.kh - 1) - 1) / g.sh) + 1;
+  const expOw = Math.floor((g.w + g.pl + g.pr - g.dw * (g.kw - 1) - 1) / g.sw) + 1;
+  if (expOh !== g.oh || expOw !== g.ow) throw kernelError(inv, `output ${g.oh}x${g.ow} disagrees with the geometry (${expOh}x${expOw})`);
+  return g;
+}
+
+export interface ConvWeightsInput {
+  /** Float weights [C_out, C_in/group, kH, kW] (or [C_out, K] for fully_connected), output channel major. */
+  weights: ArrayLike<number>;
+  cOut: number;
+  bias?: ArrayLike<number>;
+}
+
+/**
+ * The whole conv2d table from float weights: per-channel symmetric int8 weights (scale max|w_c|/127), int32 bias at
+ * inScale*weightScale[c], multiplier/shift of inScale*weightScale[c]/outScale, and the output clamp (a fused Relu or
+ * Clip as real bounds). `outQ` is what the output stage writes: with an epilogue, the activation's input.
+ */
+export function conv2dParams(w: ConvWeightsInput, inQ: QuantParams, outQ: QuantParams, clamp: OutputClamp = {}): ParamValues {
+  const q = quantizeWeightsPerChannel(w.weights, w.cOut);
+  return { weights: q.codes, ...outputStageParams(q.scales, w.bias, inQ, outQ, clamp) };
+}
+
+/** Input codes minus zero point, zero-padded, one image: Int32Array [C, H+pt+pb, W+pl+pr]. */
+function paddedInput(x: QTensor, g: ConvGeometry, image: number): { xp: Int32Array; ph: number; pw: number } {
+  const ph = g.h + g.pt + g.pb;
+  const pw = g.w + g.pl + g.pr;
+  const xp = new Int32Array(g.c * ph * pw);
+  const zp = x.zeroPoint;
+  const src = x.data;
+  const plane = g.h * g.w;
+  for (let c = 0; c < g.c; c++) {
+    const sBase = (image * g.c + c) * plane;
+    for (let y = 0; y < g.h; y++) {
+      const dRow = (c * ph + y + g.pt) * pw + g.pl;
+      const sRow = sBase + y * g.w;
+      for (let xx = 0; xx < g.w; xx++) xp[dRow + xx] = src[sRow + xx]! - zp;
+    }
+  }
+  return { xp, ph, pw };
+}
+
+/**
+ * Depthwise-style channel (one input channel per output channel): per output pixel, a register sum over the taps.
+ * acc[p] = sum_t w[t] * xp[origin(p) + off[t]].
+ */
+function depthwiseChannel(acc: Float64Array, xp: Int32Array, pw: number, xBase: number, wts: Int8Array, wBase: number, g: ConvGeometry): void {
+  const taps = g.kh * g.kw;
+  const off = new Int32Array(taps);
+  const wk = new Float64Array(taps);
+  for (let i = 0; i < g.kh; i++) {
+    for (let j = 0; j < g.kw; j++) {
+      off[i * g.kw + j] = i * g.dh * pw + j * g.dw;
+      wk[i * g.kw + j] = wts[wBase + i * g.kw + j]!;
+    }
+  }
+  if (taps === 9) return depthwise9(acc, xp, pw, xBase, wk, off, g);
+  for (let y = 0; y < g.oh; y++) {
+    const rowBase = xBase + y * g.sh * pw;
+    for (let x = 0; x < g.ow; x++) {
+      const b = rowBase + x * g.sw;
+      let s = 0;
+      for (let t = 0; t < taps; t++) s += wk[t]! * xp[b + off[t]!]!;
+      acc[y * g.ow + x] = s;
+    }
+  }
+}
+
+/** The 3x3 case (most depthwise layers) with taps and offsets in registers. */
+function depthwise9(acc: Float64Array, xp: Int32Array, pw: number, xBase: number, wk: Float64Array, off: Int32Array, g: ConvGeometry): void {
+  const w0 = wk[0]!, w1 = wk[1]!, w2 = wk[2]!, w3 = wk[3]!, w4 = wk[4]!, w5 = wk[5]!, w6 = wk[6]!, w7 = wk[7]!, w8 = wk[8]!;
+  const o0 = off[0]!, o1 = off[1]!, o2 = off[2]!, o3 = off[3]!, o4 = off[4]!, o5 = off[5]!, o6 = off[6]!, o7 = off[7]!, o8 = off[8]!;
+  for (let y = 0; y < g.oh; y++) {
+    const rowBase = xBase + y * g.sh * pw;
+    const a = y * g.ow;
+    for (let x = 0; x < g.ow; x++) {
+      const b = rowBase + x * g.sw;
+      acc[a + x] = w0 * xp[b + o0]! + w1 * xp[b + o1]! + w2 * xp[b + o2]! + w3 * xp[b + o3]! + w4 * xp[b + o4]!
+        + w5 * xp[b + o5]! + w6 * xp[b + o6]! + w7 * xp[b + o7]! + w8 * xp[b + o8]!;
+    }
+  }
+}
+
+/** im2col of one group: cols[p * K + k], K = C_in/group * kH * kW in weight order (ic, i, j). */
+function im2col(xp: Int32Array, ph: number, pw: number, g: ConvGeometry, grp: number, cols: Float64Array): void {
+  const cg = g.c / g.group;
+  const k = cg * g.kh * g.kw;
+  for (let y = 0; y < g.oh; y++) {
+    for (let x = 0; x < g.ow; x++) {
+      let dst = (y * g.ow + x) * k;
+      for (let icg = 0; icg < cg; icg++) {
+        const plane = (grp * cg + icg) * ph * pw;
+        for (let i = 0; i < g.kh; i++) {
+          const row = plane + (y * g.sh + i * g.dh) * pw + x * g.sw;
+          for (let j = 0; j < g.kw; j++) cols[dst++] = xp[row + j * g.dw]!;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * acc[oc][p] = dot(W[oc], cols[p]) for the output channels of one group, blocked 4 channels x 2 pixels so each
+ * loaded operand feeds several multiply-adds held in registers (exact: integer sums < 2^53 in doubles).
+ */
+function gemmBlock(wf: Float64Array, cols: Float64Array, k: number, ocFrom: number, ocTo: number, pixels: number, out: Float64Array): void {
+  let oc = ocFrom;
+  for (; oc + 3 < ocTo; oc += 4) {
+    const w0 = oc * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
+    let p = 0;
+    for (; p + 1 < pixels; p += 2) {
+      const xa = p * k, xb = xa + k;
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+      for (let c = 0; c < k; c++) {
+        const u = cols[xa + c]!, v = cols[xb + c]!;
+        const k0 = wf[w0 + c]!, k1 = wf[w1 + c]!, k2 = wf[w2 + c]!, k3 = wf[w3 + c]!;
+        a0 += k0 * u; a1 += k1 * u; a2 += k2 * u; a3 += k3 * u;
+        b0 += k0 * v; b1 += k1 * v; b2 += k2 * v; b3 += k3 * v;
+      }
+      out[oc * pixels + p] = a0; out[(oc + 1) * pixels + p] = a1; out[(oc + 2) * pixels + p] = a2; out[(oc + 3) * pixels + p] = a3;
+      out[oc * pixels + p + 1] = b0; out[(oc + 1) * pixels + p + 1] = b1; out[(oc + 2) * pixels + p + 1] = b2; out[(oc + 3) * pixels + p + 1] = b3;
+    }
+    for (; p < pixels; p++) for (let o = oc; o < oc + 4; o++) out[o * pixels + p] = dot(wf, o * k, cols, p * k, k);
+  }
+  for (; oc < ocTo; oc++) for (let p = 0; p < pixels; p++) out[oc * pixels + p] = dot(wf, oc * k, cols, p * k, k);
+}
+
+function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += a[ao + i]! * b[bo + i]!;
+  return s;
+}
+
+function runConv(inv: Invocation, inputs: QTensor[], params: ParamValues, epilogueParams?: ParamValues): QTensor[] {
+  const g = convGeometry(inv);
+  const x = inputs[0]!;
+  const o = inv.outputs[0]!;
+  const wts = field<Int8Array>(inv, params, 'weights');
+  const cg = g.c / g.group;
+  const ocg = g.oc / g.group;
+  if (wts.length !== g.oc * cg * g.kh * g.kw) throw kernelError(inv, `weights hold ${wts.length} codes, expected ${g.oc * cg * g.kh * g.kw}`);
+  const bias = field<Int32Array>(inv, params, 'bias');
+  const mult = field<Int32Array>(inv, params, 'multiplier');
+  const shift = field<Int32Array>(inv, params, 'shift');
+  const lo = scalar(inv, params, 'out_min');
+  const hi = scalar(inv, params, 'out_max');
+  const zp = preActivationZeroPoint(inv, epilogueParams);
+  const epi = epilogueFn(inv, epilogueParams);
+  const out = allocCodes(qdtypeOf(o), numel(o.shape));
+  const planeOut = g.oh * g.ow;
+  const acc = new Float64Array(g.oc * planeOut);
+  const depthwise = cg === 1;
+  const k = cg * g.kh * g.kw;
+  const wf = depthwise ? null : Float64Array.from(wts);
+  const cols = depthwise ? null : new Float64Array(planeOut * k);
+  for (let n = 0; n < g.n; n++) {
+    const { xp, ph, pw } = paddedInput(x, g, n);
+    for (let grp = 0; grp < g.group; grp++) {
+      if (depthwise) {
+        for (let oc = grp * ocg; oc < (grp + 1) * ocg; oc++) {
+          depthwiseChannel(acc.subarray(oc * planeOut, (oc + 1) * planeOut), xp, pw, grp * ph * pw, wts, oc * g.kh * g.kw, g);
+        }
+      } else {
+        im2col(xp, ph, pw, g, grp, cols!);
+        gemmBlock(wf!, cols!, k, grp * ocg, (grp + 1) * ocg, planeOut, acc);
+      }
+    }
+    for (let oc = 0; oc < g.oc; oc++) {
+      writeChannel(acc.subarray(oc * planeOut, (oc + 1) * planeOut), planeOut, out, (n * g.oc + oc) * planeOut, 1, bias[oc]!, mult[oc]!, shift[oc]!, zp, lo, hi, oc, epi);
+    }
+  }
+  return [outTensor(o, out)];
+}
+
+/**
+ * MAC cycles: lanes run across output channels (rounded up to the lane width per group), the MAC array's depth
+ * D = macsPerCycle/lanes across input channels (rounded up to D). Depthwise (one input channel per group) cannot use
+ * the depth, so it runs at `lanes` MACs per cycle with all output channels sharing the lanes.
+ */
+export function convMacCycles(g: ConvGeometry, target: Target, dtype: 'int8' | 'int16'): number {
+  const lanes = target.vectorLanes[dtype];
+  const depth = target.macsPerCycle[dtype] / lanes;
+  const cg = g.c / g.group;
+  const ocg = g.oc / g.group;
+  const positions = g.n * g.oh * g.ow * g.kh * g.kw;
+  if (cg === 1) return positions * ceilDiv(g.oc, lanes);
+  return positions * g.group * ceilDiv(ocg, lanes) * ceilDiv(cg, depth);
+}
+
+function convWork(inv: Invocation, target: Target): KernelWork {
+  const g = convGeometry(inv);
+  const dtype = qdtypeOf(inv.inputs[0]!);
+  const outVectors = laneVectors(inv.outputs[0]!.shape, target.vectorLanes[dtype]);
+  const outputStageCycles = outVectors * cyclesPerVector(target, inv.kernel, CONV2D.defaultCyclesPerVector);
+  const work: KernelWork = {
+    macs: g.n * g.oh * g.ow * g.oc * (g.c / g.group) * g.kh * g.kw,
+    computeCycles: convMacCycles(g, target, dtype) + outputStageCycles,
+    inputBytes: inv.inputs.map(tensorBytes),
+    outputBytes: inv.outputs.map(tensorBytes),
+    paramBytes: paramBytesOf(inv),
+    outputStageCycles,
+  };
+  const epi = epilogueCycles(inv, target, outVectors);
+  if (epi !== undefined) work.epilogueCycles = epi;
+  return work;
+}
+
+export const CONV2D: KernelDef = {
+  name: 'conv2d',
+  ops: ['Conv'],
+  role: 'compute',
+  summary: '2-D convolution (grouped, depthwise) with per-channel requantization and optional activation epilogue',
+  paramFields: [
+    { name: 'weights', dtype: 'int8', count: 'C_out*C_in/group*kH*kW', doc: 'symmetric per-output-channel weight codes, [C_out, C_in/group, kH, kW]' },
+    ...OUTPUT_STAGE_FIELDS,
+  ],
+  run: runConv,
+  work: convWork,
+  defaultCyclesPerVector: 1,
+};

@@ -1,0 +1,93 @@
+// Stage: kernel library. fully_connected kernel (Gemm, MatMul with constant weights): y[n, o] = sum_k W[o, k] x[n, k] + b[o]
+// with int8 per-output-channel weights, int32 bias, TFLite requantization, output clamp and optional epilogue.
+// Contract: the backend lays weights out as [C_out, K] (transB resolved, alpha/beta folded); input is [N, K...] flattened.
+
+import { epilogueFn, preActivationZeroPoint } from './activations.js';
+import { allocCodes, ceilDiv, cyclesPerVector, epilogueCycles, field, kernelError, laneVectors, numel, outTensor, paramBytesOf, qdtypeOf, scalar, tensorBytes } from './common.js';
+import { conv2dParams, type ConvWeightsInput } from './conv2d.js';
+import { OUTPUT_STAGE_FIELDS, writeChannel, type OutputClamp } from './output-stage.js';
+import type { Target } from './target.js';
+import type { Invocation, KernelDef, KernelWork, ParamValues, QTensor, QuantParams } from './types.js';
+
+/** Same table as conv2d with weights [C_out, K]. */
+export function fullyConnectedParams(w: ConvWeightsInput, inQ: QuantParams, outQ: QuantParams, clamp: OutputClamp = {}): ParamValues {
+  return conv2dParams(w, inQ, outQ, clamp);
+}
+
+function fcDims(inv: Invocation): { n: number; k: number; cOut: number } {
+  const x = inv.inputs[0]!.shape;
+  const o = inv.outputs[0]!.shape;
+  const n = x[0] ?? 1;
+  const k = numel(x) / n;
+  const cOut = numel(o) / n;
+  if (!Number.isInteger(k) || !Number.isInteger(cOut)) throw kernelError(inv, `shapes [${x.join(',')}] -> [${o.join(',')}] do not share a batch dimension`);
+  return { n, k, cOut };
+}
+
+function runFc(inv: Invocation, inputs: QTensor[], params: ParamValues, epilogueParams?: ParamValues): QTensor[] {
+  const { n, k, cOut } = fcDims(inv);
+  const x = inputs[0]!;
+  const o = inv.outputs[0]!;
+  const wts = field<Int8Array>(inv, params, 'weights');
+  if (wts.length !== cOut * k) throw kernelError(inv, `weights hold ${wts.length} codes, expected ${cOut}x${k}`);
+  const bias = field<Int32Array>(inv, params, 'bias');
+  const mult = field<Int32Array>(inv, params, 'multiplier');
+  const shift = field<Int32Array>(inv, params, 'shift');
+  const lo = scalar(inv, params, 'out_min');
+  const hi = scalar(inv, params, 'out_max');
+  const zp = preActivationZeroPoint(inv, epilogueParams);
+  const epi = epilogueFn(inv, epilogueParams);
+  const out = allocCodes(qdtypeOf(o), n * cOut);
+  const xz = new Int32Array(k);
+  const acc = new Float64Array(1);
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < k; i++) xz[i] = x.data[b * k + i]! - x.zeroPoint;
+    for (let oc = 0; oc < cOut; oc++) {
+      let s = 0;
+      const wb = oc * k;
+      for (let i = 0; i < k; i++) s += wts[wb + i]! * xz[i]!;
+      acc[0] = s;
+      writeChannel(acc, 1, out, b * cOut + oc, 1, bias[oc]!, mult[oc]!, shift[oc]!, zp, lo, hi, oc, epi);
+    }
+  }
+  return [outTensor(o, out)];
+}
+
+/** Lanes across output channels (rounded up), MAC depth across K (rounded up), per batch row. */
+export function fcMacCycles(n: number, k: number, cOut: number, target: Target, dtype: 'int8' | 'int16'): number {
+  const lanes = target.vectorLanes[dtype];
+  const depth = target.macsPerCycle[dtype] / lanes;
+  return n * ceilDiv(cOut, lanes) * ceilDiv(k, depth);
+}
+
+function fcWork(inv: Invocation, target: Target): KernelWork {
+  const { n, k, cOut } = fcDims(inv);
+  const dtype = qdtypeOf(inv.inputs[0]!);
+  const outVectors = laneVectors([n, cOut], target.vectorLanes[dtype]);
+  const outputStageCycles = outVectors * cyclesPerVector(target, inv.kernel, FULLY_CONNECTED.defaultCyclesPerVector);
+  const work: KernelWork = {
+    macs: n * k * cOut,
+    computeCycles: fcMacCycles(n, k, cOut, target, dtype) + outputStageCycles,
+    inputBytes: inv.inputs.map(tensorBytes),
+    outputBytes: inv.outputs.map(tensorBytes),
+    paramBytes: paramBytesOf(inv),
+    outputStageCycles,
+  };
+  const epi = epilogueCycles(inv, target, outVectors);
+  if (epi !== undefined) work.epilogueCycles = epi;
+  return work;
+}
+
+export const FULLY_CONNECTED: KernelDef = {
+  name: 'fully_connected',
+  ops: ['Gemm', 'MatMul'],
+  role: 'compute',
+  summary: 'matrix-vector product per batch row with per-channel requantization and optional activation epilogue',
+  paramFields: [
+    { name: 'weights', dtype: 'int8', count: 'C_out*K', doc: 'symmetric per-output-channel weight codes, [C_out, K]' },
+    ...OUTPUT_STAGE_FIELDS,
+  ],
+  run: runFc,
+  work: fcWork,
+  defaultCyclesPerVector: 1,
+};

@@ -1,0 +1,71 @@
+// Stage: CLI command. `dspc compile <model> -t T -o dir`: the whole pipeline, its summary, and optional report/dot/simulation.
+// Contract: artifacts are written atomically by the pipeline; --report/--dot files are written atomically here after it succeeds.
+
+import { Option } from 'commander';
+import type { Command } from 'commander';
+import { compile } from '../../pipeline.js';
+import type { CompileResult } from '../../pipeline.js';
+import { DspcError } from '../../ir/errors.js';
+import { addCommonFlags, outputFor } from '../common.js';
+import type { CommonFlags } from '../common.js';
+import { writeFileAtomic } from '../fsutil.js';
+import { passesHelp, targetOptionFor } from '../help.js';
+import { buildReportInput, dotFor } from '../report/build.js';
+import { renderReportHtml } from '../report/html.js';
+import { compileJson, printCompile } from '../summary.js';
+
+export interface CompileFlags extends CommonFlags {
+  target: string;
+  out?: string;
+  fuse: boolean;
+  dtype: 'int8' | 'int16';
+  exact?: boolean;
+  calib?: string;
+  simulate?: boolean;
+  report?: string;
+  dot?: string;
+  force?: boolean;
+}
+
+export function registerCompile(program: Command): void {
+  addCommonFlags(
+    program
+      .command('compile')
+      .description('compile a model for a target: fuse activation chains, quantize, lower to kernels, emit schedule.json + params.bin + params.h')
+      .argument('<model>', 'ONNX model file')
+      .addOption(targetOptionFor())
+      .option('-o, --out <dir>', 'write the artifacts into this directory (atomically)')
+      .option('--no-fuse', 'skip the activation-fusion passes (the baseline the report compares against)')
+      .addOption(new Option('--dtype <type>', 'activation type of the program').choices(['int8', 'int16']).default('int8'))
+      .option('--exact', 'accept only merges that are bit-exact on every input code (default: never further from float than the chain)')
+      .option('--calib <dir>', 'calibration inputs: a directory of .pb tensors (default: seeded random inputs)')
+      .option('--simulate', 'estimate cycles of the fused, unfused and ideal programs and print the per-kernel table')
+      .option('--report <file.html>', 'write a self-contained HTML report (graphs, cycle timeline, memory, tables)')
+      .option('--dot <file.dot>', 'write the before/after graphs as Graphviz dot')
+      .option('--force', 'replace an output directory that holds another model\'s artifacts'),
+  )
+    .addHelpText('after', () => passesHelp())
+    .action(async (model: string, flags: CompileFlags) => {
+      const out = outputFor(flags);
+      if (!flags.out && !flags.report && !flags.dot && !flags.simulate && !flags.json) {
+        throw new DspcError('E_USAGE', 'compile needs -o/--out <dir> (or --report, --dot, --simulate or --json to compile without writing artifacts)');
+      }
+      const opts = {
+        target: flags.target, fuse: flags.fuse, dtype: flags.dtype, exact: flags.exact === true, force: flags.force === true,
+        // the report's timeline needs cycle estimates even without --simulate
+        simulate: flags.simulate === true || flags.report !== undefined, onProgress: out.progress,
+        ...(flags.out !== undefined ? { out: flags.out } : {}),
+        ...(flags.calib !== undefined ? { calib: flags.calib } : {}),
+      };
+      const res = await compile(model, opts);
+      out.stopProgress();
+      writeExtras(res, flags);
+      if (flags.json) out.json(compileJson(res));
+      else printCompile(out, res, { perKernel: flags.simulate === true, extras: [flags.report, flags.dot].filter((f): f is string => !!f) });
+    });
+}
+
+function writeExtras(res: CompileResult, flags: CompileFlags): void {
+  if (flags.report) writeFileAtomic(flags.report, renderReportHtml(buildReportInput(res)));
+  if (flags.dot) writeFileAtomic(flags.dot, dotFor(res));
+}

@@ -1,0 +1,48 @@
+// Stage: CLI command. `dspc optimize <in.onnx> -o <out.onnx>`: the graph passes (activation fusion) alone, ONNX in and out.
+// Contract: --json prints exactly the issue-3 report; the optimized model is written atomically as ONNX.
+
+import type { Command } from 'commander';
+import { optimize, toOnnx } from '../../pipeline.js';
+import type { OptimizeResult } from '../../pipeline.js';
+import { DspcError } from '../../ir/errors.js';
+import { addCommonFlags, outputFor } from '../common.js';
+import type { CommonFlags } from '../common.js';
+import { writeFileAtomic } from '../fsutil.js';
+import { passesHelp, targetOptionFor } from '../help.js';
+import { chainsTable, rulesTable } from '../tables.js';
+import type { Output } from '../term.js';
+
+interface OptimizeFlags extends CommonFlags {
+  out?: string;
+  target: string;
+}
+
+export function registerOptimize(program: Command): void {
+  addCommonFlags(
+    program
+      .command('optimize')
+      .description('run the graph passes (activation-chain fusion) and write the optimized model as ONNX')
+      .argument('<in.onnx>', 'ONNX model file')
+      .option('-o, --out <out.onnx>', 'where to write the optimized model')
+      .addOption(targetOptionFor()),
+  )
+    .addHelpText('after', () => passesHelp())
+    .action((model: string, flags: OptimizeFlags) => {
+      const out = outputFor(flags);
+      if (!flags.out) throw new DspcError('E_USAGE', 'optimize needs -o/--out <out.onnx>');
+      const res = optimize(model, { target: flags.target });
+      writeFileAtomic(flags.out, toOnnx(res.graph));
+      if (flags.json) out.json(res.report);
+      else printOptimize(out, res, flags.out);
+    });
+}
+
+function printOptimize(out: Output, res: OptimizeResult, file: string): void {
+  const c = out.c;
+  const r = res.report;
+  out.info(`${c.bold(res.source.name)} on ${res.target.id}: nodes ${r.nodes.before} -> ${c.bold(String(r.nodes.after))}, ` +
+    `activations ${r.activations.before} -> ${c.bold(String(r.activations.after))}`);
+  if (r.chains.length) out.info('\n' + chainsTable(r.chains, c));
+  if (Object.keys(r.rules).length) out.info('\n' + rulesTable(r.rules, c));
+  out.info(`\nwrote ${file}`);
+}

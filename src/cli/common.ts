@@ -1,0 +1,80 @@
+// Stage: CLI. Shared command plumbing: exit codes, error-to-message mapping, the options every command shares.
+// Contract: a command action resolves to an exit code; every failure becomes one stderr line `dspc: <message>` and exit 2.
+
+import { CommanderError } from 'commander';
+import type { Command } from 'commander';
+import { isDspcError } from '../ir/errors.js';
+import { Output } from './term.js';
+
+/** Documented exit codes (docs/cli.md). */
+export const EXIT_OK = 0;
+export const EXIT_CHECK_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+
+export interface CommonFlags {
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function outputFor(flags: CommonFlags): Output {
+  return new Output({ json: flags.json === true, quiet: flags.quiet === true });
+}
+
+/** --json and --quiet, identical on every command. */
+export function addCommonFlags(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print one JSON document on stdout and nothing else')
+    .option('-q, --quiet', 'print nothing but errors');
+}
+
+/** Commander collector for repeatable options (--input a.pb --input b.pb). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Node system errors carry a code and path; they are bad input (missing file, unwritable directory), not crashes. */
+interface SystemError extends Error {
+  code: string;
+  path?: string;
+  syscall?: string;
+}
+
+function isSystemError(e: unknown): e is SystemError {
+  return e instanceof Error && typeof (e as Partial<SystemError>).code === 'string' && (e as Partial<SystemError>).code!.startsWith('E');
+}
+
+const SYSTEM_PROBLEMS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory, expected a file',
+  ENOTDIR: 'not a directory',
+  EEXIST: 'already exists',
+  ENOSPC: 'no space left on device',
+  EROFS: 'read-only file system',
+};
+
+/** One line, no stack: newlines inside a message (lists of unsupported ops) are joined with '; '. */
+function oneLine(s: string): string {
+  return s.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).join('; ');
+}
+
+/** The user-facing text for any failure; the stack is added only with DSPC_DEBUG=1. */
+export function describeError(e: unknown): string {
+  if (isDspcError(e)) return oneLine(e.message);
+  if (isSystemError(e) && SYSTEM_PROBLEMS[e.code]) {
+    return oneLine(e.path !== undefined ? `${e.path}: ${SYSTEM_PROBLEMS[e.code]}` : `${e.message}`);
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  return `internal error: ${oneLine(msg)} (set DSPC_DEBUG=1 for the stack trace)`;
+}
+
+/** Print an error as one line on stderr and return the exit code for it. */
+export function reportError(e: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
+  if (e instanceof CommanderError) {
+    // Commander already printed usage errors through configureOutput; help and --version are successes.
+    return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT_OK : EXIT_BAD_INPUT;
+  }
+  stderr.write(`dspc: ${describeError(e)}\n`);
+  if (process.env['DSPC_DEBUG'] === '1' && e instanceof Error && e.stack) stderr.write(`${e.stack}\n`);
+  return EXIT_BAD_INPUT;
+}

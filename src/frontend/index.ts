@@ -1,0 +1,8 @@
+// Stage: frontend. Public API of the ONNX front end: import, export and TensorProto (.pb) I/O.
+// Contract: re-exports only; everything here imports nothing of ours outside src/ir.
+
+export { importOnnxFile, importOnnxBytes, DEFAULT_MAX_MODEL_BYTES } from './onnx/import.js';
+export type { ImportOptions } from './onnx/import.js';
+export { exportOnnx, EXPORT_OPSET } from './onnx/export.js';
+export { decodeTensorProto, encodeTensorProto, readTensorPb, writeTensorPb } from './onnx/tensorproto.js';
+export { MAX_OPSET, MIN_OPSET } from './onnx/model.js';

@@ -1,0 +1,35 @@
+// Stage: library API. What `import ... from 'dspc'` offers: the pipeline entry points, their option/result types, and the building blocks.
+// Contract: re-exports only; stable names documented in docs/api.md (nothing here imports src/cli).
+
+export {
+  loadModel, optimize, inspectModel, inspectArtifacts, run, readTensors, writeTensors, bindInputs, resolveTarget, toOnnx,
+} from './pipeline.js';
+export type {
+  ArtifactsInfo, LoadOptions, ModelInfo, NamedTensor, OptimizeOptions, OptimizeResult, ProgressFn, TargetSpec,
+} from './pipeline.js';
+
+// IR and front end
+export { DspcError, isDspcError } from './ir/errors.js';
+export type { DspcErrorCode } from './ir/errors.js';
+export type { Graph, Node, ValueInfo, AttrValue } from './ir/graph.js';
+export type { Tensor, DType } from './ir/tensor.js';
+export { makeTensor, floatTensor } from './ir/tensor.js';
+export { printGraph } from './ir/print.js';
+export { graphStats } from './ir/stats.js';
+export type { GraphStats } from './ir/stats.js';
+export { interpret } from './ir/interpret.js';
+export { verifyGraph } from './ir/verify.js';
+export { OP_TABLE, isActivation } from './ir/optable.js';
+export { importOnnxFile, importOnnxBytes, exportOnnx, readTensorPb, writeTensorPb } from './frontend/index.js';
+
+// passes
+export { PASSES } from './passes/registry.js';
+export type { ChainReport, Pass, PassContext } from './passes/types.js';
+export type { OptimizeReport } from './passes/index.js';
+
+// targets and kernels
+export { DEFAULT_TARGET, listTargets, loadTarget, presetNames, activationKernelOps } from '../kernels/target.js';
+export type { Target, TargetKernel, MemoryLevel } from '../kernels/target.js';
+export { KERNELS } from '../kernels/index.js';
+export type { KernelDef, Invocation, QDType } from '../kernels/types.js';
+export type { Schedule, ParamsFile, ParamRecord } from '../kernels/artifacts.js';

@@ -1,0 +1,166 @@
+// Stage: graph passes, fusion algebra. Reads activation nodes into per-element normal forms (ONNX broadcasting) and back.
+// Contract: the family table below is the only place that knows how Relu/LeakyRelu/PRelu/Clip map to the normal form.
+
+import type { Node } from '../ir/graph.js';
+import { opDef } from '../ir/optable.js';
+import { attrOf } from '../ir/ops/types.js';
+import type { Tensor } from '../ir/tensor.js';
+import { numel, strides } from '../ir/tensor.js';
+import type { ChannelRange, NormalElem } from './algebra.js';
+import { ElemChain, NF, channelInterval } from './algebra.js';
+import type { Choice, Composite } from './kernel-choice.js';
+
+/** An activation's parameters: `shape` is right-aligned to the data's rank (1 = uniform along that axis). */
+export interface ActForm {
+  op: string;
+  shape: number[];
+  elems: NormalElem[];
+}
+
+type Reader = (node: Node, param: (name: string) => Tensor | undefined) => { shape: number[]; elems: NormalElem[] } | null;
+
+function attrNumber(node: Node, name: string): number {
+  const v = attrOf(opDef(node.op)!, node, name);
+  if (typeof v !== 'number') throw new Error(`attribute '${name}' of ${node.name} is not a number`);
+  return v;
+}
+
+/** How each member of the piecewise-linear family reads into the normal form. Slopes and bounds round to float32. */
+const FAMILY: Readonly<Record<string, Reader>> = {
+  Relu: () => ({ shape: [], elems: [NF.relu()] }),
+  LeakyRelu: (node) => ({ shape: [], elems: [NF.leaky(attrNumber(node, 'alpha'))] }),
+  Clip: (node) => ({ shape: [], elems: [NF.clip(attrNumber(node, 'min'), attrNumber(node, 'max'))] }),
+  PRelu: (node, param) => {
+    const t = node.inputs[1] ? param(node.inputs[1]) : undefined;
+    if (!t || (t.dtype !== 'float32' && t.dtype !== 'float64')) return null; // runtime slopes: not fusable
+    const elems: NormalElem[] = new Array(t.data.length);
+    for (let i = 0; i < t.data.length; i++) elems[i] = NF.leaky(Number(t.data[i]));
+    return { shape: [...t.dims], elems };
+  },
+};
+
+export function isPiecewiseLinear(op: string): boolean {
+  return op in FAMILY;
+}
+
+/** The node's normal form against data of rank `rank`, or null when the node is outside the family. */
+export function actForm(node: Node, param: (name: string) => Tensor | undefined, rank: number): ActForm | null {
+  const read = FAMILY[node.op];
+  if (!read) return null;
+  const f = read(node, param);
+  if (!f || f.shape.length > rank) return null;
+  const shape = [...new Array<number>(rank - f.shape.length).fill(1), ...f.shape];
+  return { op: node.op, shape, elems: f.elems };
+}
+
+/** For each element of `big` (row-major), the index of the element of `small` it broadcasts from (same rank). */
+export function broadcastMap(small: readonly number[], big: readonly number[]): Int32Array {
+  const n = numel(big);
+  const out = new Int32Array(n);
+  if (numel(small) === 1) return out;
+  const ss = strides(small), bs = strides(big);
+  for (let i = 0; i < n; i++) {
+    let rem = i, j = 0;
+    for (let k = 0; k < big.length; k++) {
+      const c = Math.floor(rem / bs[k]!);
+      rem -= c * bs[k]!;
+      if (small[k] !== 1) j += c * ss[k]!;
+    }
+    out[i] = j;
+  }
+  return out;
+}
+
+/** Broadcast shape of the members, expanded along axis 1 when the input range is per channel there. */
+export function compositeShape(forms: readonly ActForm[], dataShape: readonly number[], domain: ChannelRange): number[] {
+  const shape = dataShape.map((_, k) => Math.max(1, ...forms.map((f) => f.shape[k]!)));
+  if (domain.lo.length > 1 && dataShape.length >= 2 && dataShape[1] === domain.lo.length) shape[1] = dataShape[1]!;
+  return shape;
+}
+
+/** Channel (axis-1 index) of each element of a composite shape, for reading per-channel domains. */
+function channelOf(shape: readonly number[]): (i: number) => number {
+  if (shape.length < 2 || shape[1] === 1) return () => 0;
+  const inner = numel(shape.slice(2));
+  const c = shape[1]!;
+  return (i) => Math.floor(i / inner) % c;
+}
+
+/** Starts a composite over `shape`, each element restricted to its channel's input range. */
+export function startComposite(shape: number[], domain: ChannelRange): Composite {
+  const n = numel(shape);
+  const ch = channelOf(shape);
+  const elems: ElemChain[] = new Array(n);
+  for (let i = 0; i < n; i++) elems[i] = new ElemChain(channelInterval(domain, domain.lo.length === 1 ? 0 : ch(i)));
+  return { shape, elems };
+}
+
+/** Applies one member to the composite (its shape must broadcast to the composite's). */
+export function applyForm(c: Composite, f: ActForm): void {
+  if (f.elems.length === 1) {
+    for (const e of c.elems) e.apply(f.elems[0]!);
+    return;
+  }
+  const map = broadcastMap(f.shape, c.shape);
+  for (let i = 0; i < c.elems.length; i++) c.elems[i]!.apply(f.elems[map[i]!]!);
+}
+
+/** Output range of a composite: per channel where the composite varies along axis 1, else one interval. */
+export function compositeRange(c: Composite): ChannelRange {
+  const perChannel = c.shape.length >= 2 && c.shape[1]! > 1;
+  const nc = perChannel ? c.shape[1]! : 1;
+  const lo = new Float64Array(nc).fill(Infinity), hi = new Float64Array(nc).fill(-Infinity);
+  const ch = channelOf(c.shape);
+  for (let i = 0; i < c.elems.length; i++) {
+    const r = c.elems[i]!.range();
+    const k = perChannel ? ch(i) : 0;
+    lo[k] = Math.min(lo[k]!, r.lo);
+    hi[k] = Math.max(hi[k]!, r.hi);
+  }
+  return { lo, hi };
+}
+
+/** Smallest broadcast shape holding `values` (axes along which every value repeats become 1), leading 1s dropped. */
+export function compress(shape: readonly number[], values: Float32Array): { dims: number[]; data: Float32Array } {
+  const st = strides(shape);
+  const keep = shape.map((d, k) => {
+    if (d === 1) return false;
+    for (let i = 0; i < values.length; i++) {
+      const c = Math.floor(i / st[k]!) % d;
+      if (c !== 0 && values[i] !== values[i - c * st[k]!]) return true;
+    }
+    return false;
+  });
+  const dims = shape.map((d, k) => (keep[k] ? d : 1));
+  const data = new Float32Array(numel(dims));
+  const map = broadcastMap(dims, shape);
+  for (let i = 0; i < values.length; i++) data[map[i]!] = values[i]!;
+  let first = dims.findIndex((d) => d !== 1);
+  if (first < 0) first = dims.length - 1;
+  return { dims: dims.slice(first), data };
+}
+
+/** The fused node for a choice (null for removal) plus the slope initializer a PRelu needs. */
+export function emitChoice(
+  ch: Choice, shape: readonly number[], name: string, input: string, output: string, slopeName: string,
+): { node: Node | null; init?: Tensor } {
+  const node = (op: string, attrs: Node['attrs'] = {}, inputs = [input]): Node => ({ name, op, inputs, outputs: [output], attrs });
+  switch (ch.op) {
+    case 'removed':
+      return { node: null };
+    case 'Relu':
+      return { node: node('Relu') };
+    case 'LeakyRelu':
+      return { node: node('LeakyRelu', { alpha: ch.alpha }) };
+    case 'Clip': {
+      const attrs: Node['attrs'] = {};
+      if (ch.min !== -Infinity) attrs.min = ch.min;
+      if (ch.max !== Infinity) attrs.max = ch.max;
+      return { node: node('Clip', attrs) };
+    }
+    case 'PRelu': {
+      const { dims, data } = compress(shape, ch.slopes!);
+      return { node: node('PRelu', {}, [input, slopeName]), init: { dtype: 'float32', dims, data } };
+    }
+  }
+}

@@ -1,0 +1,322 @@
+// Stage: pipeline. The whole compile, top to bottom: import -> verify -> optimize -> quantize/calibrate -> fusion verdicts -> lower -> emit -> simulate.
+// Contract: typed library entry points (compile, optimize, simulate, inspect, run); every failure is a DspcError, nothing half-written on disk.
+
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { importOnnxFile } from './frontend/index.js';
+import { exportOnnx, readTensorPb, writeTensorPb } from './frontend/index.js';
+import { DspcError } from './ir/errors.js';
+import type { Graph } from './ir/graph.js';
+import { interpret } from './ir/interpret.js';
+import { isActivation } from './ir/optable.js';
+import { graphStats } from './ir/stats.js';
+import type { GraphStats } from './ir/stats.js';
+import type { Tensor } from './ir/tensor.js';
+import { verifyGraph } from './ir/verify.js';
+import { optimizeGraph } from './passes/index.js';
+import type { OptimizeReport } from './passes/index.js';
+import type { PassContext } from './passes/types.js';
+import { activationKernelOps, DEFAULT_TARGET, loadTarget } from '../kernels/target.js';
+import type { Target } from '../kernels/target.js';
+import type { MemoryUse } from '../kernels/artifacts.js';
+import type { QDType } from '../kernels/types.js';
+import { artifactFiles, compileGraph, loadCalibrationDir, writeArtifacts } from './backend/index.js';
+import type { Artifacts, BackendOptions } from './backend/index.js';
+
+/** Progress of long work: (phase, done, total). The CLI draws a bar from it; library users may ignore it. */
+export type ProgressFn = (phase: string, done: number, total: number) => void;
+
+/** A target preset name, a path to a target JSON file, or an already loaded description. */
+export type TargetSpec = string | Target;
+
+export function resolveTarget(spec: TargetSpec | undefined): Target {
+  if (spec === undefined) return loadTarget(DEFAULT_TARGET);
+  return typeof spec === 'string' ? loadTarget(spec) : spec;
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// 1. import + verify
+// ------------------------------------------------------------------------------------------------------------------
+
+export interface LoadOptions {
+  /** Refuse model files (plus external data) larger than this many bytes (default 2 GiB). */
+  maxModelBytes?: number;
+}
+
+/** Import an ONNX file into the IR. The importer infers shapes and runs verifyGraph before returning. */
+export function loadModel(modelPath: string, opts: LoadOptions = {}): Graph {
+  return importOnnxFile(modelPath, opts.maxModelBytes !== undefined ? { maxModelBytes: opts.maxModelBytes } : {});
+}
+
+function graphOf(model: string | Graph, opts: LoadOptions): { graph: Graph; file: string } {
+  if (typeof model === 'string') return { graph: loadModel(model, opts), file: model };
+  verifyGraph(model, { stage: 'input graph' });
+  return { graph: model, file: model.meta['source'] ?? model.name };
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// 2. optimize (graph passes, activation fusion)
+// ------------------------------------------------------------------------------------------------------------------
+
+export interface OptimizeOptions extends LoadOptions {
+  target?: TargetSpec;
+  /** Verify the graph after every pass, naming the pass that broke it (tests and DSPC_DEBUG runs). */
+  verifyEachPass?: boolean;
+}
+
+export interface OptimizeResult {
+  /** The imported graph, before any pass. */
+  source: Graph;
+  /** The optimized graph. */
+  graph: Graph;
+  /** Issue-3 report: node and activation counts before/after, chains, rule counts. */
+  report: OptimizeReport;
+  target: Target;
+}
+
+export function passContext(target: Target, verify: boolean): PassContext {
+  return { target: { name: target.id, activationKernels: activationKernelOps(target) }, verify };
+}
+
+/** Run the graph passes for a target; the result is verified. */
+export function optimize(model: string | Graph, opts: OptimizeOptions = {}): OptimizeResult {
+  const { graph: source, file } = graphOf(model, opts);
+  const target = resolveTarget(opts.target);
+  const verify = opts.verifyEachPass ?? process.env['DSPC_DEBUG'] === '1';
+  const { graph, report } = optimizeGraph(source, passContext(target, verify));
+  verifyGraph(graph, { stage: 'optimize', file });
+  return { source, graph, report, target };
+}
+
+/** The optimized graph as ONNX bytes (`dspc optimize -o`). */
+export function toOnnx(g: Graph): Uint8Array {
+  return exportOnnx(g);
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// 3-7. quantize/calibrate -> fusion verdicts -> lower -> emit (compile)
+// ------------------------------------------------------------------------------------------------------------------
+
+export interface CompileOptions extends OptimizeOptions {
+  /** Write the artifacts into this directory (atomically); omit to compile in memory only. */
+  out?: string;
+  /** Run the activation-fusion passes (default true); false compiles the imported graph as is (--no-fuse). */
+  fuse?: boolean;
+  dtype?: QDType;
+  /** Accept only bit-exact merges (default: merges never further from float than the unfused chain). */
+  exact?: boolean;
+  /** Directory of calibration .pb files (default: seeded random inputs, recorded in the report). */
+  calib?: string;
+  /** Replace an output directory holding another model's artifacts. */
+  force?: boolean;
+  /** Also estimate cycles of the fused, unfused and ideal programs (see simulate()). */
+  simulate?: boolean;
+  onProgress?: ProgressFn;
+}
+
+export interface CompileResult {
+  model: string;
+  /** Identity of the compiled model, recorded in the artifacts (graph name + content hash of the model file). */
+  modelId: string;
+  target: Target;
+  dtype: QDType;
+  fused: boolean;
+  /** The imported graph (also the unfused baseline: --no-fuse runs no graph pass). */
+  source: Graph;
+  /** The graph after the passes (equal to source with fuse: false). */
+  optimized: Graph;
+  /** Issue-3 fusion report (all zero changes with fuse: false). */
+  passReport: OptimizeReport;
+  /** The compiled program: schedule, params.bin, params.h, report.json contents, lowered graph. */
+  artifacts: Artifacts;
+  /** The same model compiled without fusion (present when fused), for the before/after comparison. */
+  baseline?: Artifacts;
+  /** Directory written, when opts.out was given. */
+  outDir?: string;
+  files: string[];
+  simulation?: SpeedupReport;
+}
+
+/** Graph name plus the first 16 hex digits of the model file's SHA-256: the same file always gets the same id. */
+export function modelIdOf(modelPath: string, g: Graph): string {
+  const hash = createHash('sha256').update(readFileSync(modelPath)).digest('hex').slice(0, 16);
+  return `${g.name}@sha256:${hash}`;
+}
+
+function backendOptions(g: Graph, opts: CompileOptions, modelId: string): BackendOptions {
+  const b: BackendOptions = { dtype: opts.dtype ?? 'int8', exact: opts.exact ?? false, modelId };
+  if (opts.calib !== undefined) b.calibration = loadCalibrationDir(opts.calib, g);
+  return b;
+}
+
+/**
+ * Compile a model for a target: import, optimize (activation fusion), calibrate and quantize, judge every fused
+ * node on every input code, lower onto the target's kernels, emit schedule.json/params.bin/params.h/report.json
+ * plus model.optimized.onnx, and optionally estimate cycles.
+ */
+export async function compile(modelPath: string, opts: CompileOptions = {}): Promise<CompileResult> {
+  const progress = opts.onProgress ?? ((): void => {});
+  const fuse = opts.fuse ?? true;
+  const target = resolveTarget(opts.target);
+  progress('import', 0, 1);
+  const source = loadModel(modelPath, opts);
+  progress('import', 1, 1);
+  const modelId = modelIdOf(modelPath, source);
+  const verify = opts.verifyEachPass ?? process.env['DSPC_DEBUG'] === '1';
+  const optimized = fuse ? optimizeGraph(source, passContext(target, verify)) : { graph: source, report: unchangedReport(source) };
+  if (fuse) verifyGraph(optimized.graph, { stage: 'optimize', file: modelPath });
+  const bopts = backendOptions(source, opts, modelId);
+  progress('compile', 0, fuse ? 2 : 1);
+  const artifacts = compileGraph(optimized.graph, target, fuse ? { ...bopts, unfused: source } : bopts);
+  progress('compile', 1, fuse ? 2 : 1);
+  const baseline = fuse ? compileGraph(source, target, bopts) : undefined;
+  progress('compile', fuse ? 2 : 1, fuse ? 2 : 1);
+  const result: CompileResult = {
+    model: modelPath, modelId, target, dtype: bopts.dtype ?? 'int8', fused: fuse, source, optimized: optimized.graph,
+    passReport: optimized.report, artifacts, files: [],
+  };
+  if (baseline) result.baseline = baseline;
+  if (opts.out !== undefined) {
+    const files = emittedFiles(artifacts, baseline);
+    writeArtifacts(opts.out, files, { force: opts.force ?? false, modelId });
+    result.outDir = opts.out;
+    result.files = Object.keys(files).sort();
+  }
+  if (opts.simulate) result.simulation = estimateSpeedup(artifacts, baseline, target);
+  return result;
+}
+
+/** Everything written into the output directory. */
+export function emittedFiles(a: Artifacts, baseline: Artifacts | undefined): Record<string, Uint8Array | string> {
+  const files: Record<string, Uint8Array | string> = { ...artifactFiles(a), 'model.optimized.onnx': exportOnnx(a.graph) };
+  if (baseline) {
+    const b = artifactFiles(baseline);
+    files['unfused.schedule.json'] = b['schedule.json']!;
+    files['unfused.params.bin'] = b['params.bin']!;
+  }
+  return files;
+}
+
+/** The issue-3 report of a graph no pass touched (--no-fuse). */
+function unchangedReport(g: Graph): OptimizeReport {
+  const acts = g.nodes.filter((n) => isActivation(n.op)).length;
+  return { nodes: { before: g.nodes.length, after: g.nodes.length }, activations: { before: acts, after: acts }, chains: [], rules: {} };
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// inspect / run (float reference)
+// ------------------------------------------------------------------------------------------------------------------
+
+export interface ModelInfo extends GraphStats {
+  model: string;
+  graph: string;
+  opset: number;
+}
+
+/** Node count, op histogram, parameters, MACs, I/O of a model as imported (after import-time constant folding). */
+export function inspectModel(modelPath: string, opts: LoadOptions = {}): ModelInfo {
+  const g = loadModel(modelPath, opts);
+  return { model: modelPath, graph: g.name, opset: g.opset, ...graphStats(g) };
+}
+
+export interface NamedTensor {
+  name: string;
+  tensor: Tensor;
+}
+
+/**
+ * Bind input tensors to graph inputs: by name when every name matches, else by position when the counts agree
+ * (ONNX test-data .pb files carry the graph input name, hand-made ones often do not).
+ */
+export function bindInputs(g: Graph, given: NamedTensor[], what = 'input'): Map<string, Tensor> {
+  if (given.length !== g.inputs.length) {
+    throw new DspcError('E_USAGE', `the model has ${g.inputs.length} ${what}(s) (${g.inputs.map((v) => v.name).join(', ')}), ${given.length} given`);
+  }
+  const names = new Set(g.inputs.map((v) => v.name));
+  const byName = given.every((t) => names.has(t.name)) && new Set(given.map((t) => t.name)).size === given.length;
+  const m = new Map<string, Tensor>();
+  g.inputs.forEach((v, i) => m.set(v.name, byName ? given.find((t) => t.name === v.name)!.tensor : given[i]!.tensor));
+  return m;
+}
+
+/** Run the float reference interpreter on a model. */
+export function run(model: string | Graph, inputs: NamedTensor[] | Map<string, Tensor>, opts: LoadOptions = {}): NamedTensor[] {
+  const { graph } = graphOf(model, opts);
+  const bound = inputs instanceof Map ? inputs : bindInputs(graph, inputs);
+  const out = interpret(graph, bound);
+  return graph.outputs.map((o) => ({ name: o.name, tensor: out.get(o.name)! }));
+}
+
+/** Read ONNX TensorProto .pb files. */
+export function readTensors(files: readonly string[]): NamedTensor[] {
+  return files.map((f) => {
+    const { name, tensor } = readTensorPb(f);
+    return { name, tensor };
+  });
+}
+
+/** Write tensors as .pb files, one per path in order (each written atomically). */
+export function writeTensors(files: readonly string[], tensors: readonly NamedTensor[]): void {
+  if (files.length !== tensors.length) {
+    throw new DspcError('E_USAGE', `the model has ${tensors.length} output(s) (${tensors.map((t) => t.name).join(', ')}), ${files.length} --output path(s) given`);
+  }
+  files.forEach((f, i) => writeTensorPb(f, tensors[i]!.name, tensors[i]!.tensor));
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// inspect an artifact directory (what `dspc compile -o` wrote)
+// ------------------------------------------------------------------------------------------------------------------
+
+export interface ArtifactsInfo {
+  dir: string;
+  model: string;
+  modelId: string;
+  target: string;
+  dtype: QDType;
+  fused: boolean;
+  invocations: number;
+  /** Kernel name -> invocations. */
+  kernels: Record<string, number>;
+  /** Activation kernel -> invocations that apply it in their epilogue. */
+  epilogues: Record<string, number>;
+  buffers: number;
+  memories: MemoryUse[];
+  params: {
+    version: number;
+    bytes: number;
+    crc32: number;
+    records: number;
+    /** Kernel -> records and payload bytes of its tables. */
+    byKernel: Record<string, { records: number; bytes: number }>;
+  };
+}
+
+function countBy<T>(items: readonly T[], key: (t: T) => string | undefined): Record<string, number> {
+  const m = new Map<string, number>();
+  for (const it of items) {
+    const k = key(it);
+    if (k !== undefined) m.set(k, (m.get(k) ?? 0) + 1);
+  }
+  return Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Parse and validate schedule.json + params.bin (CRC, version, every offset) and summarise them. */
+export function inspectArtifacts(dir: string): ArtifactsInfo {
+  const { schedule, params } = loadArtifacts(dir);
+  const byKernel: Record<string, { records: number; bytes: number }> = {};
+  for (const r of params.records) {
+    const e = (byKernel[r.kernel] ??= { records: 0, bytes: 0 });
+    e.records++;
+    e.bytes += r.bytes;
+  }
+  return {
+    dir, model: schedule.model, modelId: schedule.modelId, target: schedule.target, dtype: schedule.dtype, fused: schedule.fused,
+    invocations: schedule.invocations.length,
+    kernels: countBy(schedule.invocations, (i) => i.kernel),
+    epilogues: countBy(schedule.invocations, (i) => i.epilogue?.kernel),
+    buffers: schedule.buffers.length,
+    memories: schedule.memories,
+    params: { version: params.version, bytes: params.fileBytes, crc32: params.crc32, records: params.records.length,
+      byKernel: Object.fromEntries(Object.entries(byKernel).sort(([a], [b]) => a.localeCompare(b))) },
+  };
+}
