@@ -64,7 +64,8 @@ function readFile(dir: string, name: string): Uint8Array {
   const file = join(dir, name);
   if (!existsSync(file)) fail(file, `missing ${name}: not a dspc output directory (run dspc compile -o ${dir})`);
   try {
-    return readFileSync(file);
+    // A plain Uint8Array, not a Node Buffer: Buffer#slice returns a view into a shared pool, not a copy.
+    return new Uint8Array(readFileSync(file));
   } catch (e) {
     return fail(file, `cannot read ${name}: ${(e as Error).message}`);
   }
