@@ -2,9 +2,10 @@
 // Contract: typed library entry points (compile, optimize, simulate, inspect, run); every failure is a DspcError, nothing half-written on disk.
 
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { importOnnxFile } from './frontend/index.js';
-import { exportOnnx, readTensorPb, writeTensorPb } from './frontend/index.js';
+import { encodeTensorProto, exportOnnx, readTensorPb, writeTensorPb } from './frontend/index.js';
 import { DspcError } from './ir/errors.js';
 import type { Graph } from './ir/graph.js';
 import { interpret } from './ir/interpret.js';
@@ -18,10 +19,13 @@ import type { OptimizeReport } from './passes/index.js';
 import type { PassContext } from './passes/types.js';
 import { activationKernelOps, DEFAULT_TARGET, loadTarget } from '../kernels/target.js';
 import type { Target } from '../kernels/target.js';
-import type { MemoryUse } from '../kernels/artifacts.js';
+import { parseParamsBin, validateSchedule } from '../kernels/artifacts.js';
+import type { MemoryUse, ParamsFile, Schedule } from '../kernels/artifacts.js';
 import type { QDType } from '../kernels/types.js';
 import { artifactFiles, compileGraph, loadCalibrationDir, writeArtifacts } from './backend/index.js';
 import type { Artifacts, BackendOptions } from './backend/index.js';
+import { DEFAULT_INPUT_SEED, defaultInputs, functionalReport, programFromArtifacts, referenceFileNames, SCHEDULE_FILE, simulateDir, speedupReport, UNFUSED_PREFIX } from './sim/index.js';
+import type { Program, SimulateOptions, SpeedupReport } from './sim/index.js';
 
 /** Progress of long work: (phase, done, total). The CLI draws a bar from it; library users may ignore it. */
 export type ProgressFn = (phase: string, done: number, total: number) => void;
@@ -111,7 +115,14 @@ export interface CompileOptions extends OptimizeOptions {
   force?: boolean;
   /** Also estimate cycles of the fused, unfused and ideal programs (see simulate()). */
   simulate?: boolean;
+  /** With simulate: also run both programs bit-accurately against the float reference (default true). */
+  functional?: boolean;
   onProgress?: ProgressFn;
+}
+
+export interface Reference {
+  inputs: NamedTensor[];
+  outputs: NamedTensor[];
 }
 
 export interface CompileResult {
@@ -131,6 +142,8 @@ export interface CompileResult {
   artifacts: Artifacts;
   /** The same model compiled without fusion (present when fused), for the before/after comparison. */
   baseline?: Artifacts;
+  /** Float reference run on the simulator's default input (written as reference.*.pb). */
+  reference: Reference;
   /** Directory written, when opts.out was given. */
   outDir?: string;
   files: string[];
@@ -152,48 +165,86 @@ function backendOptions(g: Graph, opts: CompileOptions, modelId: string): Backen
 /**
  * Compile a model for a target: import, optimize (activation fusion), calibrate and quantize, judge every fused
  * node on every input code, lower onto the target's kernels, emit schedule.json/params.bin/params.h/report.json
- * plus model.optimized.onnx, and optionally estimate cycles.
+ * plus model.optimized.onnx, the unfused program and the float reference, and optionally simulate.
  */
 export async function compile(modelPath: string, opts: CompileOptions = {}): Promise<CompileResult> {
   const progress = opts.onProgress ?? ((): void => {});
   const fuse = opts.fuse ?? true;
   const target = resolveTarget(opts.target);
-  progress('import', 0, 1);
   const source = loadModel(modelPath, opts);
-  progress('import', 1, 1);
   const modelId = modelIdOf(modelPath, source);
   const verify = opts.verifyEachPass ?? process.env['DSPC_DEBUG'] === '1';
   const optimized = fuse ? optimizeGraph(source, passContext(target, verify)) : { graph: source, report: unchangedReport(source) };
   if (fuse) verifyGraph(optimized.graph, { stage: 'optimize', file: modelPath });
   const bopts = backendOptions(source, opts, modelId);
-  progress('compile', 0, fuse ? 2 : 1);
+  const steps = fuse ? 2 : 1;
+  progress('quantize and lower', 0, steps);
   const artifacts = compileGraph(optimized.graph, target, fuse ? { ...bopts, unfused: source } : bopts);
-  progress('compile', 1, fuse ? 2 : 1);
+  progress('quantize and lower', 1, steps);
   const baseline = fuse ? compileGraph(source, target, bopts) : undefined;
-  progress('compile', fuse ? 2 : 1, fuse ? 2 : 1);
+  progress('quantize and lower', steps, steps);
+  const reference = referenceRun(source, artifacts);
   const result: CompileResult = {
     model: modelPath, modelId, target, dtype: bopts.dtype ?? 'int8', fused: fuse, source, optimized: optimized.graph,
-    passReport: optimized.report, artifacts, files: [],
+    passReport: optimized.report, artifacts, reference, files: [],
   };
   if (baseline) result.baseline = baseline;
   if (opts.out !== undefined) {
-    const files = emittedFiles(artifacts, baseline);
+    const files = emittedFiles(artifacts, baseline, reference);
     writeArtifacts(opts.out, files, { force: opts.force ?? false, modelId });
     result.outDir = opts.out;
     result.files = Object.keys(files).sort();
   }
-  if (opts.simulate) result.simulation = estimateSpeedup(artifacts, baseline, target);
+  if (opts.simulate) {
+    const fusedProgram = programOf(artifacts, target);
+    const unfusedProgram = baseline ? programOf(baseline, target) : fusedProgram;
+    result.simulation = simulatePrograms(fusedProgram, unfusedProgram, opts.functional === false ? null : reference, progress);
+  }
   return result;
 }
 
-/** Everything written into the output directory. */
-export function emittedFiles(a: Artifacts, baseline: Artifacts | undefined): Record<string, Uint8Array | string> {
-  const files: Record<string, Uint8Array | string> = { ...artifactFiles(a), 'model.optimized.onnx': exportOnnx(a.graph) };
+/** The float reference the simulator compares against: the interpreter on the simulator's default input. */
+function referenceRun(source: Graph, a: Artifacts): Reference {
+  const inputs = defaultInputs(a.schedule.inputs, DEFAULT_INPUT_SEED);
+  const out = interpret(source, inputs);
+  return {
+    inputs: a.schedule.inputs.map((io) => ({ name: io.name, tensor: inputs.get(io.name)! })),
+    outputs: a.schedule.outputs.map((io) => ({ name: io.name, tensor: out.get(io.name)! })),
+  };
+}
+
+function programOf(a: Artifacts, target: Target): Program {
+  return programFromArtifacts({ schedule: JSON.parse(JSON.stringify(a.schedule)) as unknown, paramsBin: a.paramsBin, report: a.report }, { target });
+}
+
+/** Cycle estimates (fused, unfused, ideal) plus the bit-accurate run of both programs against the reference. */
+function simulatePrograms(fused: Program, unfused: Program, ref: Reference | null, progress: ProgressFn): SpeedupReport {
+  const report = speedupReport(fused, unfused === fused ? undefined : unfused);
+  if (!ref) return report;
+  const total = fused.schedule.invocations.length + (unfused === fused ? 0 : unfused.schedule.invocations.length);
+  let done = 0;
+  const f = functionalReport(fused, unfused === fused ? undefined : unfused, {
+    inputs: new Map(ref.inputs.map((t) => [t.name, t.tensor])), input: 'default', seed: DEFAULT_INPUT_SEED,
+    reference: new Map(ref.outputs.map((t) => [t.name, t.tensor])),
+    onInvocation: () => progress('functional simulation', ++done, total),
+  });
+  report.functional = f.report;
+  return report;
+}
+
+/** The float graph the program was lowered from, as ONNX (BatchNorm folded, rejected merges restored). */
+export const OPTIMIZED_MODEL_FILE = 'model.optimized.onnx';
+
+/** Everything written into the output directory: the program, the optimized model, the unfused program and the float reference. */
+export function emittedFiles(a: Artifacts, baseline: Artifacts | undefined, ref: Reference): Record<string, Uint8Array | string> {
+  const files: Record<string, Uint8Array | string> = { ...artifactFiles(a), [OPTIMIZED_MODEL_FILE]: exportOnnx(a.graph) };
   if (baseline) {
     const b = artifactFiles(baseline);
-    files['unfused.schedule.json'] = b['schedule.json']!;
-    files['unfused.params.bin'] = b['params.bin']!;
+    for (const name of ['schedule.json', 'params.bin', 'report.json']) files[UNFUSED_PREFIX + name] = b[name]!;
   }
+  const names = referenceFileNames(ref.inputs.length, ref.outputs.length);
+  ref.inputs.forEach((t, k) => { files[names.inputs[k]!] = encodeTensorProto(t.name, t.tensor); });
+  ref.outputs.forEach((t, k) => { files[names.outputs[k]!] = encodeTensorProto(t.name, t.tensor); });
   return files;
 }
 
@@ -300,9 +351,33 @@ function countBy<T>(items: readonly T[], key: (t: T) => string | undefined): Rec
   return Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
 }
 
+function readArtifact(dir: string, name: string): Buffer {
+  const file = join(dir, name);
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DspcError('E_ARTIFACT', code === 'ENOENT' ? `missing ${name}: not a dspc output directory` : `cannot read ${name} (${code ?? (e as Error).message})`, { file });
+  }
+}
+
+/** schedule.json and params.bin of a directory, parsed and cross-validated (no target needed, unlike the simulator). */
+export function readArtifacts(dir: string): { schedule: Schedule; params: ParamsFile } {
+  const params = parseParamsBin(readArtifact(dir, 'params.bin'), join(dir, 'params.bin'));
+  const file = join(dir, 'schedule.json');
+  let json: unknown;
+  try {
+    json = JSON.parse(readArtifact(dir, 'schedule.json').toString('utf8'));
+  } catch (e) {
+    if (e instanceof DspcError) throw e;
+    throw new DspcError('E_ARTIFACT', `not valid JSON: ${(e as Error).message}`, { file });
+  }
+  return { schedule: validateSchedule(json, file, params), params };
+}
+
 /** Parse and validate schedule.json + params.bin (CRC, version, every offset) and summarise them. */
 export function inspectArtifacts(dir: string): ArtifactsInfo {
-  const { schedule, params } = loadArtifacts(dir);
+  const { schedule, params } = readArtifacts(dir);
   const byKernel: Record<string, { records: number; bytes: number }> = {};
   for (const r of params.records) {
     const e = (byKernel[r.kernel] ??= { records: 0, bytes: 0 });
@@ -319,4 +394,78 @@ export function inspectArtifacts(dir: string): ArtifactsInfo {
     params: { version: params.version, bytes: params.fileBytes, crc32: params.crc32, records: params.records.length,
       byKernel: Object.fromEntries(Object.entries(byKernel).sort(([a], [b]) => a.localeCompare(b))) },
   };
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// 8. simulate an artifact directory
+// ------------------------------------------------------------------------------------------------------------------
+
+export interface SimulateDirOptions {
+  /** Target override (preset name or file); default: the preset the artifacts name. */
+  target?: TargetSpec;
+  /** Input .pb files (bound by name or position); default: the compile's stored reference input. */
+  inputs?: string[];
+  /** Skip the bit-accurate run (cycle estimates only). */
+  functional?: boolean;
+  /** Directory of a --no-fuse compile to compare with; default the unfused.* files beside the program. */
+  unfused?: string;
+  onProgress?: ProgressFn;
+}
+
+export interface SimulateResult {
+  dir: string;
+  report: SpeedupReport;
+  /** The fused program's schedule (per-kernel shapes for tables). */
+  schedule: Schedule;
+  /** Dequantized float outputs of the fused program (functional mode), in schedule output order. */
+  outputs: NamedTensor[] | null;
+}
+
+/**
+ * Float reference outputs for caller-given inputs: the interpreter on the model.optimized.onnx the compile wrote
+ * (same float function as the source model: fusion is exact). Undefined when the directory has no such file.
+ */
+function floatReference(dir: string, inputs: NamedTensor[]): Map<string, Tensor> | undefined {
+  const file = join(dir, OPTIMIZED_MODEL_FILE);
+  if (!existsSync(file)) return undefined;
+  const g = loadModel(file);
+  return new Map(run(g, inputs).map((t) => [t.name, t.tensor]));
+}
+
+/** Invocations listed in a schedule.json, for progress totals only (0 when unreadable: the loader reports problems). */
+function invocationCount(file: string): number {
+  try {
+    const j = JSON.parse(readFileSync(file, 'utf8')) as { invocations?: unknown[] };
+    return Array.isArray(j.invocations) ? j.invocations.length : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Cycle estimates of the fused program, its unfused compile and the ideal limit, plus (functional mode) the
+ * bit-accurate run against the float reference and the unfused program. Reads only the artifact directory.
+ */
+export function simulate(dir: string, opts: SimulateDirOptions = {}): SimulateResult {
+  const progress = opts.onProgress ?? ((): void => {});
+  const sopts: SimulateOptions = { readTensor: readTensorPb, functional: opts.functional ?? true };
+  if (opts.target !== undefined) sopts.target = opts.target;
+  if (opts.unfused !== undefined) sopts.unfused = opts.unfused;
+  if (opts.inputs?.length) {
+    const given = readTensors(opts.inputs);
+    const names = new Set(given.map((t) => t.name));
+    // bind by name when the names are distinct, else by the schedule's input order (resolved by the simulator)
+    sopts.inputs = new Map(given.map((t, i) => [names.size === given.length ? t.name : `#${i}`, t.tensor]));
+    const ref = sopts.functional ? floatReference(dir, given) : undefined;
+    if (ref) sopts.reference = ref;
+  }
+  if (sopts.functional) {
+    const unfusedFile = opts.unfused !== undefined ? join(opts.unfused, SCHEDULE_FILE) : join(dir, UNFUSED_PREFIX + SCHEDULE_FILE);
+    const total = invocationCount(join(dir, SCHEDULE_FILE)) + invocationCount(unfusedFile);
+    let done = 0;
+    sopts.onInvocation = () => progress('functional simulation', ++done, Math.max(total, done));
+  }
+  const sim = simulateDir(dir, sopts);
+  const outputs = sim.outputs ? sim.program.schedule.outputs.map((o) => ({ name: o.name, tensor: sim.outputs!.get(o.name)! })) : null;
+  return { dir, report: sim.report, schedule: sim.program.schedule, outputs };
 }

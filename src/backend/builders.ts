@@ -3,6 +3,7 @@
 
 import { addParams } from '../../kernels/add.js';
 import { avgPoolParams } from '../../kernels/avgpool.js';
+import { concatParams } from '../../kernels/concat.js';
 import { conv2dParams } from '../../kernels/conv2d.js';
 import { fullyConnectedParams } from '../../kernels/fully-connected.js';
 import { globalAvgPoolParams } from '../../kernels/global-avgpool.js';
@@ -110,6 +111,7 @@ const BUILDERS: Record<string, Builder> = {
   add: binary(addParams),
   mul: binary(mulParams),
   avgpool: avgPool,
+  concat: (c) => concatParams(c.inQ, c.outQ),
   global_avgpool: globalAvgPool,
 };
 

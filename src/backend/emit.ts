@@ -6,7 +6,8 @@ import type { Target } from '../../kernels/target.js';
 import type { QDType } from '../../kernels/types.js';
 import type { Graph } from '../ir/graph.js';
 import { isActivation } from '../ir/optable.js';
-import { collectRangesMany, defaultSampleCount, DEFAULT_CALIB_SEED, foldBatchNorm, randomSamples } from '../quant/index.js';
+import { collectRangesMany, defaultSampleCount, DEFAULT_CALIB_SEED, foldBatchNorm, narrowRanges, randomSamples } from '../quant/index.js';
+import { producers } from '../ir/graph.js';
 import type { BnFoldResult, CalibrationInfo, Ranges, Sample } from '../quant/index.js';
 import { emitParamsHeader } from './header.js';
 import { lowerGraph, sortKeys } from './lower.js';
@@ -114,6 +115,24 @@ function rangesOf(graphs: Graph[], samples: readonly Sample[]): Ranges[] {
   return graphs.map((g) => memo.get(g)!);
 }
 
+/**
+ * The fused graph takes the unfused graph's (narrowed) range for every value both graphs produce with the same
+ * node, so both programs quantize shared tensors identically and bit-exact merges give bit-identical programs.
+ */
+function alignRanges(fused: Graph, unfused: Graph, fusedRanges: Ranges, unfusedRanges: Ranges): Ranges {
+  const uProd = producers(unfused);
+  const fProd = producers(fused);
+  const out: Ranges = new Map();
+  for (const [v, r] of fusedRanges) {
+    const a = fProd.get(v);
+    const b = uProd.get(v);
+    const same = a && b ? a.name === b.name && a.op === b.op : !a && !b;
+    const u = same ? unfusedRanges.get(v) : undefined;
+    out.set(v, u ? { ...u } : r);
+  }
+  return out;
+}
+
 /** Kernel counts of a graph without lowering it (selection + epilogue folding only). */
 function countKernels(g: Graph, target: Target): { kernels: number; byType: Record<string, number>; folded: number } {
   const sel = selectAndFold(g, target);
@@ -136,7 +155,9 @@ export function compileGraph(g: Graph, target: Target, opts: BackendOptions = {}
   const unfusedBn = opts.unfused ? foldBn(opts.unfused) : fusedBn;
   const calib = calibrationOf(unfusedBn.graph, opts);
   const graphs = opts.unfused ? [unfusedBn.graph, fusedBn.graph] : [unfusedBn.graph];
-  const [unfusedRanges, fusedRanges = unfusedRanges] = rangesOf(graphs, calib.samples) as [Ranges, Ranges?];
+  const [rawUnfused, rawFused = rawUnfused] = rangesOf(graphs, calib.samples) as [Ranges, Ranges?];
+  const unfusedRanges = narrowRanges(unfusedBn.graph, rawUnfused);
+  const fusedRanges = opts.unfused ? alignRanges(fusedBn.graph, unfusedBn.graph, narrowRanges(fusedBn.graph, rawFused), unfusedRanges) : unfusedRanges;
   const verdict = opts.unfused
     ? fusionVerdicts(fusedBn.graph, unfusedBn.graph, { dtype, exact: opts.exact ?? false, fusedRanges, unfusedRanges })
     : { verdicts: [], graph: fusedBn.graph, ranges: fusedRanges };

@@ -6,6 +6,7 @@ import { KERNELS } from '../../kernels/index.js';
 import type { ParamValues, QDType, QuantParams } from '../../kernels/types.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { cloneGraph, originOf } from '../ir/graph.js';
+import { DspcError } from '../ir/errors.js';
 import { isActivation, opDef } from '../ir/optable.js';
 import type { Tensor } from '../ir/tensor.js';
 import { floatTensor } from '../ir/tensor.js';
@@ -63,7 +64,7 @@ function chainOf(f: Node, unfused: Graph): Node[] {
 
 function quant(q: Map<string, { scale: number; zeroPoint: number; dtype: QDType }>, v: string, dtype: QDType): QuantParams {
   const p = q.get(v);
-  if (!p) throw new Error(`verdict: no quantization for value '${v}'`);
+  if (!p) throw new DspcError('E_GRAPH', `fusion verdict: value '${v}' has no calibrated range`);
   return { scale: p.scale, zeroPoint: p.zeroPoint, dtype };
 }
 
@@ -93,7 +94,7 @@ interface Stage {
 function stage(g: Graph, node: Node, inQ: QuantParams, outQ: QuantParams): Stage {
   const kernel = [...KERNELS.values()].find((k) => k.role === 'activation' && k.ops.includes(node.op));
   const act = kernel ? activationDef(kernel.name) : undefined;
-  if (!act) throw new Error(`verdict: no activation kernel implements ${node.op} (node ${node.name})`);
+  if (!act) throw new DspcError('E_KERNEL', `fusion verdict: no activation kernel implements ${node.op}`, { node: node.name });
   return { table: activationTable(g, node, inQ, outQ), apply: act.applyCode };
 }
 
@@ -166,14 +167,17 @@ function revert(g: Graph, f: Node, chain: Node[], unfused: Graph, ranges: Ranges
     const last = i === chain.length - 1;
     let name = last ? f.outputs[0]! : `${f.name}__unfused${i}`;
     while (!last && g.values.has(name)) name += '_';
-    const node: Node = { ...n, name: `${f.name}__${n.name}`, inputs: [prev, ...n.inputs.slice(1)], outputs: [name], origin: originOf(n) };
-    for (const p of n.inputs.slice(1)) {
+    const params = n.inputs.slice(1).map((p) => {
       const t = p ? unfused.initializers.get(p) : undefined;
-      if (!t) continue;
-      if (g.initializers.has(p) && g.initializers.get(p) !== t) throw new Error(`verdict fallback: initializer '${p}' differs between graphs`);
-      g.initializers.set(p, t);
-      g.values.set(p, { name: p, dtype: 'float32', shape: [...t.dims] });
-    }
+      if (!p || !t) return p;
+      // A constant of the same name but other content in the fused graph: bring the chain's copy under a new name.
+      let q = p;
+      while (g.initializers.has(q) && g.initializers.get(q) !== t) q += '_unfused';
+      g.initializers.set(q, t);
+      g.values.set(q, { name: q, dtype: 'float32', shape: [...t.dims] });
+      return q;
+    });
+    const node: Node = { ...n, name: `${f.name}__${n.name}`, inputs: [prev, ...params], outputs: [name], origin: originOf(n) };
     if (!last) {
       g.values.set(name, { ...shape, name, shape: [...shape.shape] });
       const r = unfusedRanges.get(n.outputs[0]!);

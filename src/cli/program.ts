@@ -17,16 +17,18 @@ function version(): string {
   return pkg.version ?? '0.0.0';
 }
 
+/** Usage errors as one line with the same prefix as every other dspc error, naming the help that explains the usage. */
+function usageErrors(help: string): { outputError: (str: string, write: (s: string) => void) => void } {
+  return { outputError: (str, write) => write(`dspc: ${str.replace(/^error: /, '').trimEnd()} (see '${help}')\n`) };
+}
+
 export function buildProgram(): Command {
   const program = new Command('dspc');
   program
     .description('Compile ONNX models for DSP-style neural-network accelerators, fuse activation chains exactly, and simulate the result.')
     .version(version(), '-V, --version', 'print the dspc version')
     .helpOption('-h, --help', 'show help for a command')
-    .configureOutput({
-      // One line, same prefix as every other dspc error; the hint names the help that explains the usage.
-      outputError: (str, write) => write(`dspc: ${str.replace(/^error: /, '').trimEnd()} (see 'dspc --help')\n`),
-    })
+    .configureOutput(usageErrors('dspc --help'))
     .exitOverride()
     .showSuggestionAfterError(true)
     .addHelpText('after', '\nExit codes: 0 ok, 1 check failed, 2 bad input or usage. Docs: docs/cli.md');
@@ -38,5 +40,6 @@ export function buildProgram(): Command {
   registerTargets(program);
   registerKernels(program);
   registerCheck(program);
+  for (const cmd of program.commands) cmd.configureOutput(usageErrors(`dspc ${cmd.name()} --help`));
   return program;
 }

@@ -5,12 +5,24 @@ import type { ChainReport } from '../passes/types.js';
 import { renderTable } from './term.js';
 import type { Colors } from './term.js';
 
-export function chainsTable(chains: readonly ChainReport[], c?: Colors): string {
+/** Long node names (exporters nest them deeply) keep their informative tail. */
+export function shortName(name: string, max = 44): string {
+  return name.length <= max ? name : `…${name.slice(name.length - max + 1)}`;
+}
+
+/** Chains as op sequences ("Relu → LeakyRelu ⇒ Relu") with the first node's name; opOf maps a source node to its op. */
+export function chainsTable(chains: readonly ChainReport[], opOf: (node: string) => string | undefined, c?: Colors): string {
   return renderTable(
-    [{ header: 'chain' }, { header: 'result' }, { header: 'note' }],
-    chains.map((ch) => [ch.nodes.join(' -> '), ch.result, ch.reason ?? '']),
+    [{ header: '#', align: 'right' }, { header: 'chain' }, { header: 'result' }, { header: 'first node' }, { header: 'note' }],
+    chains.map((ch, i) => [String(i + 1), ch.nodes.map((n) => opOf(n) ?? n).join(' → '), ch.result, shortName(ch.nodes[0] ?? ''), ch.reason ?? '']),
     c,
   );
+}
+
+/** Source node name -> op type, for chain listings. */
+export function opLookup(g: { nodes: readonly { name: string; op: string }[] }): (node: string) => string | undefined {
+  const m = new Map(g.nodes.map((n) => [n.name, n.op]));
+  return (node) => m.get(node);
 }
 
 export function rulesTable(rules: Record<string, number>, c?: Colors): string {

@@ -59,14 +59,17 @@ export class Branch {
   o = Infinity;
   /** Sequential float32 roundings on the linear part. */
   roundings = 0;
+  /** Values may be +-inf (an infinite input constant or an overflow), where 0 * inf makes NaN. */
+  inf: boolean;
   /** Values straddled 0 before a slope (cannot happen on a half-line; kept as a guard against rounding surprises). */
   broken = false;
   readonly dlo: number;
   readonly dhi: number;
 
-  constructor(dlo: number, dhi: number) {
+  constructor(dlo: number, dhi: number, inf = false) {
     this.dlo = dlo;
     this.dhi = dhi;
+    this.inf = inf && (dlo === -Infinity || dhi === Infinity);
     this.dead = !(dlo <= dhi);
     this.ulo = dlo;
     this.uhi = dhi;
@@ -100,7 +103,7 @@ export class Branch {
     if (this.vhi() > 0) this.broken = true;
     if (a === 0) {
       // 0 * an overflowed (infinite) chain value is NaN: the chain then computes something no kernel does
-      if (!relu && this.o !== Infinity) this.broken = true;
+      if (!relu && this.inf) this.broken = true;
       this.setConst(0);
       return;
     }
@@ -125,7 +128,10 @@ export class Branch {
     const lo = this.vlo(), hi = this.vhi();
     const minAbs = lo > 0 ? lo : hi < 0 ? -hi : 0;
     if (minAbs < FLT_MIN_NORMAL) this.u = Math.max(this.u, 1);
-    if (Math.max(Math.abs(lo), Math.abs(hi)) > FLT_MAX) this.o = Math.min(this.o, 1);
+    if (Math.max(Math.abs(lo), Math.abs(hi)) > FLT_MAX) {
+      this.o = Math.min(this.o, 1);
+      this.inf = true;
+    }
   }
 
   /** min(max(v, lo), hi) applied to the branch's values; lo <= hi. */
@@ -143,7 +149,10 @@ export class Branch {
       return;
     }
     // an overflowed (infinite) chain value is clamped back to a finite bound exactly as the fused value would be
-    if (vh <= 0 ? this.l > -Infinity : this.h < Infinity) this.o = Infinity;
+    if (vh <= 0 ? this.l > -Infinity : this.h < Infinity) {
+      this.o = Infinity;
+      this.inf = false;
+    }
   }
 
   apply(e: NormalElem): void {
@@ -198,7 +207,12 @@ export function sameCanon(x: Canon, y: Canon): boolean {
 }
 
 /** Domains of the two half-lines for an input interval: x < 0 and x >= 0 (-0 takes the x >= 0 branch, as in ONNX). */
-export function halfDomains(x: Interval): [Interval, Interval] {
+export function halfDomains(x: Interval, inf = false): [Interval, Interval] {
+  if (Number.isNaN(x.lo) || Number.isNaN(x.hi)) x = UNBOUNDED;
+  if (inf) return [{ lo: x.lo, hi: Math.min(x.hi, -FLT_TRUE_MIN) }, { lo: Math.max(x.lo, 0), hi: x.hi }];
+  // a single (possibly infinite) value is exactly that value, e.g. the output of Clip(max=-inf)
+  if (x.lo === x.hi) return x.lo < 0 ? [{ ...x }, { lo: 1, hi: 0 }] : [{ lo: 1, hi: 0 }, { ...x }];
+  // otherwise infinite ends mean unbounded: values are finite float32 unless a tracked overflow made them infinite
   const lo = Math.max(x.lo, -FLT_MAX), hi = Math.min(x.hi, FLT_MAX);
   return [
     { lo, hi: Math.min(hi, -FLT_TRUE_MIN) },
@@ -212,11 +226,15 @@ export class ElemChain {
   readonly pos: Branch;
   readonly domain: Interval;
 
-  constructor(domain: Interval = UNBOUNDED) {
+  /** `inf`: the input may hold +-inf where its range is unbounded (an infinite constant upstream). */
+  readonly inf: boolean;
+
+  constructor(domain: Interval = UNBOUNDED, inf = false) {
     this.domain = domain;
-    const [n, p] = halfDomains(domain);
-    this.neg = new Branch(n.lo, n.hi);
-    this.pos = new Branch(p.lo, p.hi);
+    this.inf = inf;
+    const [n, p] = halfDomains(domain, inf);
+    this.neg = new Branch(n.lo, n.hi, inf);
+    this.pos = new Branch(p.lo, p.hi, inf);
   }
 
   apply(e: NormalElem): this {
@@ -233,15 +251,22 @@ export class ElemChain {
     return this.neg.inexactness() ?? this.pos.inexactness();
   }
 
+  /** Whether the output may hold +-inf. */
+  mayBeInfinite(): boolean {
+    return [this.neg, this.pos].some((b) => !b.dead && (b.inf || (b.isConst && !Number.isFinite(b.c))));
+  }
+
   /** Sound output interval (linear ends widened by a few ulps: the chain rounds where the real arithmetic does not). */
   range(): Interval {
     let lo = Infinity, hi = -Infinity;
     for (const b of [this.neg, this.pos]) {
       if (b.dead) continue;
+      // NaN (0 * inf) has no place in an interval: say nothing about this element
+      if (b.broken) return { lo: -Infinity, hi: Infinity };
       lo = Math.min(lo, widen(b, b.vlo(), -1));
       hi = Math.max(hi, widen(b, b.vhi(), 1));
       // a pending overflow means the chain may hold an infinity that later slopes keep infinite
-      if (!b.isConst && b.o !== Infinity) {
+      if (!b.isConst && b.inf) {
         if (b.vhi() <= 0) lo = -Infinity;
         else hi = Infinity;
       }
@@ -251,18 +276,47 @@ export class ElemChain {
 
   /** The composed function equals the candidate normal form on this element's domain. */
   matches(cand: NormalElem): boolean {
-    const c = new ElemChain(this.domain).apply(cand).canon();
+    const k = new ElemChain(this.domain, this.inf).apply(cand);
+    if (k.neg.broken || k.pos.broken) return false; // the kernel would make NaN (0 * inf) where the chain does not
+    const c = k.canon();
     const m = this.canon();
     return sameCanon(m[0], c[0]) && sameCanon(m[1], c[1]);
   }
 }
 
-/** Moves an interval end outward by 2^-20 relative unless it is exact (a bound, a constant, zero or infinite). */
+/**
+ * Moves an interval end outward by 2^-20 relative (the chain's sequential rounding), then onto the float32 grid
+ * (a real -1e-90 is a float32 -0), unless it is exact: a bound, a constant, zero, infinite or an untouched input end.
+ */
 function widen(b: Branch, v: number, dir: 1 | -1): number {
   if (b.isConst || v === 0 || !Number.isFinite(v) || v === b.l || v === b.h) return v;
   if (b.s === 1 && (v === b.dlo || v === b.dhi)) return v;
   const w = v + dir * Math.abs(v) * 2 ** -20;
-  return Math.abs(w) > FLT_MAX ? dir * Infinity : w;
+  if (Math.abs(w) > FLT_MAX) return dir * Infinity;
+  return dir < 0 ? f32Down(w) : f32Up(w);
+}
+
+const F32 = new Float32Array(1);
+const I32 = new Int32Array(F32.buffer);
+
+/** The float32 next to a finite float32 in direction dir. */
+function f32Step(f: number, dir: 1 | -1): number {
+  if (f === 0) return dir * FLT_TRUE_MIN;
+  F32[0] = f;
+  I32[0]! += (f > 0) === (dir > 0) ? 1 : -1;
+  return F32[0]!;
+}
+
+/** Largest float32 <= v. */
+export function f32Down(v: number): number {
+  const f = f32(v);
+  return f > v ? f32Step(f, -1) : f;
+}
+
+/** Smallest float32 >= v. */
+export function f32Up(v: number): number {
+  const f = f32(v);
+  return f < v ? f32Step(f, 1) : f;
 }
 
 /** The normal form of a one-element Relu / LeakyRelu / PRelu slope / Clip / Identity (float32-rounded parameters). */
@@ -286,6 +340,8 @@ export function evalNormal(e: NormalElem, x: number): number {
 export interface ChannelRange {
   lo: Float64Array;
   hi: Float64Array;
+  /** Values may be +-inf (not just unbounded): set where an infinite constant or a tracked overflow feeds them. */
+  infinite?: boolean;
 }
 
 export function uniformRange(lo: number, hi: number): ChannelRange {

@@ -137,13 +137,13 @@ export function describeComposite(c: Composite): string {
  * The cheapest kernel of `kernels` (cheapest first) that computes the composite exactly; removal beats every kernel.
  * Fails with a reason when float32 rounding of the composition differs from the chain or no listed kernel fits.
  */
-export function chooseKernel(c: Composite, kernels: readonly string[]): ChoiceResult {
+export function chooseKernel(c: Composite, kernels: readonly string[], opts: { removal?: boolean } = {}): ChoiceResult {
   for (const e of c.elems) {
     const why = e.inexactness();
     if (why) return { ok: false, reason: `not exact in float32: ${why}` };
   }
   const canons = c.elems.map((e) => e.canon());
-  for (const op of ['removed', ...kernels]) {
+  for (const op of opts.removal === false ? kernels : ['removed', ...kernels]) {
     const f = BY_OP.get(op);
     if (!f) continue;
     for (const ch of f.candidates(c, canons)) if (verifies(f, ch, c)) return { ok: true, choice: ch };

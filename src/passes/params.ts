@@ -91,7 +91,8 @@ export function startComposite(shape: number[], domain: ChannelRange): Composite
   const n = numel(shape);
   const ch = channelOf(shape);
   const elems: ElemChain[] = new Array(n);
-  for (let i = 0; i < n; i++) elems[i] = new ElemChain(channelInterval(domain, domain.lo.length === 1 ? 0 : ch(i)));
+  const inf = domain.infinite === true;
+  for (let i = 0; i < n; i++) elems[i] = new ElemChain(channelInterval(domain, domain.lo.length === 1 ? 0 : ch(i)), inf);
   return { shape, elems };
 }
 
@@ -111,13 +112,15 @@ export function compositeRange(c: Composite): ChannelRange {
   const nc = perChannel ? c.shape[1]! : 1;
   const lo = new Float64Array(nc).fill(Infinity), hi = new Float64Array(nc).fill(-Infinity);
   const ch = channelOf(c.shape);
+  let infinite = false;
   for (let i = 0; i < c.elems.length; i++) {
     const r = c.elems[i]!.range();
     const k = perChannel ? ch(i) : 0;
     lo[k] = Math.min(lo[k]!, r.lo);
     hi[k] = Math.max(hi[k]!, r.hi);
+    infinite ||= c.elems[i]!.mayBeInfinite();
   }
-  return { lo, hi };
+  return infinite ? { lo, hi, infinite } : { lo, hi };
 }
 
 /** Smallest broadcast shape holding `values` (axes along which every value repeats become 1), leading 1s dropped. */
@@ -163,4 +166,44 @@ export function emitChoice(
       return { node: node('PRelu', {}, [input, slopeName]), init: { dtype: 'float32', dims, data } };
     }
   }
+}
+
+function sameElem(x: NormalElem, y: NormalElem): boolean {
+  return x.a === y.a && x.lo === y.lo && x.hi === y.hi && x.relu === y.relu;
+}
+
+/** The form's parameters for every element of a tensor of `shape` (same rank). */
+export function expandForm(f: ActForm, shape: readonly number[]): NormalElem[] {
+  const map = broadcastMap(f.shape, shape);
+  const out: NormalElem[] = new Array(map.length);
+  for (let i = 0; i < map.length; i++) out[i] = f.elems[map[i]!]!;
+  return out;
+}
+
+/** A form from per-element parameters over `shape`, shrunk to the smallest broadcast shape that holds them. */
+export function compactForm(op: string, elems: readonly NormalElem[], shape: readonly number[]): ActForm {
+  const st = strides(shape);
+  const dims = shape.map((d, k) => {
+    if (d === 1) return 1;
+    for (let i = 0; i < elems.length; i++) {
+      const c = Math.floor(i / st[k]!) % d;
+      if (c !== 0 && !sameElem(elems[i]!, elems[i - c * st[k]!]!)) return d;
+    }
+    return 1;
+  });
+  const map = broadcastMap(dims, shape);
+  const out: NormalElem[] = new Array(numel(dims));
+  for (let i = 0; i < elems.length; i++) out[map[i]!] = elems[i]!;
+  return { op, shape: dims, elems: out };
+}
+
+/** The element's function fixes the value c (pad constants must survive an activation moved across a Pad). */
+export function fixes(e: NormalElem, c: number): boolean {
+  const p = c < 0 ? (e.relu ? 0 : Math.fround(e.a * c)) : c;
+  return Math.fround(Math.min(Math.max(p, e.lo), e.hi)) === c;
+}
+
+/** Non-decreasing: every slope >= 0 (the condition for commuting with a max). */
+export function isMonotoneForm(f: ActForm): boolean {
+  return f.elems.every((e) => e.a >= 0);
 }

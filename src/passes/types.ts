@@ -2,6 +2,7 @@
 // Contract: a pass is a pure function (graph, ctx) -> { graph, stats }; it never mutates its input graph.
 
 import type { Graph } from '../ir/graph.js';
+import type { Work } from './work.js';
 
 /** What passes may know about the target: data only (passes never import targets/ or kernels/). */
 export interface PassTargetInfo {
@@ -44,4 +45,17 @@ export interface Pass {
   /** One line; feeds `--help` and docs. */
   description: string;
   run: (graph: Graph, ctx: PassContext) => PassResult;
+  /**
+   * The same rewrite applied in place to a privately owned working copy (added by the fusion work): runPasses shares
+   * one copy across passes when it does not verify between them, so a 1M-node graph is indexed and copied once.
+   */
+  apply?: (work: Work, ctx: PassContext) => PassStats;
+}
+
+/** What `dspc optimize --json` prints (and optimizeGraph returns). */
+export interface OptimizeReport {
+  nodes: { before: number; after: number };
+  activations: { before: number; after: number };
+  chains: ChainReport[];
+  rules: Record<string, number>;
 }

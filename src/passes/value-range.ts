@@ -71,7 +71,9 @@ export class RangeAnalysis {
         lo = Math.min(lo, x);
         hi = Math.max(hi, x);
       }
-      return lo <= hi ? uniformRange(lo, hi) : UNKNOWN_RANGE;
+      if (!(lo <= hi)) return UNKNOWN_RANGE;
+      const r = uniformRange(lo, hi);
+      return Number.isFinite(lo) && Number.isFinite(hi) ? r : { ...r, infinite: true };
     }
     return UNKNOWN_RANGE;
   }
@@ -102,18 +104,21 @@ export class RangeAnalysis {
 
   private movement(n: Node, out: number): ChannelRange {
     const ins = this.rangeInputs(n).map((i) => this.input(i));
-    if (ins.length === 0 || ins.some(isUnknown)) return UNKNOWN_RANGE;
+    const unknown = ins.some((r) => r.infinite) ? { ...UNKNOWN_RANGE, infinite: true } : UNKNOWN_RANGE;
+    if (ins.length === 0 || ins.some(isUnknown)) return unknown;
     const m = elementMap(n, this.work, out);
-    if (!m) return UNKNOWN_RANGE;
+    if (!m) return unknown;
     const perChannel = m.outShape.length >= 2 && m.outShape[1]! > 1 && ins.some((r) => r.lo.length > 1);
     const nc = perChannel ? m.outShape[1]! : 1;
     const lo = new Float64Array(nc).fill(Infinity), hi = new Float64Array(nc).fill(-Infinity);
     const runtime = m.inputs.map((r) => ({ shape: r.shape, range: this.input(n.inputs[r.pos]!) }));
+    let infinite = runtime.some((r) => r.range.infinite === true);
     for (let j = 0; j < m.src.length; j++) {
       const k = perChannel ? channelAt(m.outShape, j) : 0;
       let a: number, b: number;
       if (m.src[j]! < 0) {
         a = b = m.constant[j]!;
+        if (!Number.isFinite(a)) infinite = true;
       } else {
         const s = sourceOf(m, m.src[j]!);
         const r = runtime[s.input]!;
@@ -124,14 +129,16 @@ export class RangeAnalysis {
       if (a < lo[k]!) lo[k] = a;
       if (b > hi[k]!) hi[k] = b;
     }
-    return collapse({ lo, hi });
+    return collapse(infinite ? { lo, hi, infinite } : { lo, hi });
   }
 }
 
 /** One interval when every channel has the same one. */
 function collapse(r: ChannelRange): ChannelRange {
   for (let i = 1; i < r.lo.length; i++) if (r.lo[i] !== r.lo[0] || r.hi[i] !== r.hi[0]) return r;
-  return r.lo.length === 1 ? r : uniformRange(r.lo[0]!, r.hi[0]!);
+  if (r.lo.length === 1) return r;
+  const u = uniformRange(r.lo[0]!, r.hi[0]!);
+  return r.infinite ? { ...u, infinite: true } : u;
 }
 
 /**
@@ -160,5 +167,5 @@ function monotoneImage(n: Node, dom: ChannelRange, param: (name: string) => Tens
     lo[i] = Number.isNaN(a) ? -Infinity : a;
     hi[i] = Number.isNaN(b) ? Infinity : b;
   }
-  return collapse({ lo, hi });
+  return collapse(dom.infinite ? { lo, hi, infinite: true } : { lo, hi });
 }

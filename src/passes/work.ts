@@ -161,14 +161,17 @@ export class Work {
     this.dropped.push(from);
   }
 
+  /** The current name of a value that may have been renamed by this pass (renames apply at flush()). */
+  resolve(v: string): string {
+    let x = v;
+    for (let hops = 0; this.renames.size && this.renames.has(x) && hops <= this.renames.size; hops++) x = this.renames.get(x)!;
+    return x;
+  }
+
   /** Applies pending renames to every node input and graph output in one sweep. */
   flush(): void {
     if (this.renames.size === 0) return;
-    const resolve = (v: string): string => {
-      let x = v;
-      for (let hops = 0; this.renames.has(x) && hops <= this.renames.size; hops++) x = this.renames.get(x)!;
-      return x;
-    };
+    const resolve = (v: string): string => this.resolve(v);
     for (let i = 0; i < this.slots.length; i++) {
       const n = this.slots[i];
       if (!n || !n.inputs.some((v) => this.renames.has(v))) continue;

@@ -8,3 +8,4 @@ export type { ActDType, QParams } from './qparams.js';
 export { foldBatchNorm } from './bnfold.js';
 export type { BnFoldResult } from './bnfold.js';
 export { mulberry32, normalSampler } from './prng.js';
+export { narrowRanges, clampChainInterval } from './narrow.js';

@@ -60,6 +60,8 @@ function ctorOf(dtype: ElemType): CodeCtor {
 export interface RunOptions {
   /** Called after every invocation with its wall time in ms (profiling, progress bars). */
   onInvocation?: (inv: Invocation, ms: number) => void;
+  /** Called after every invocation with its dequantized outputs (per-layer error tracing; costs a copy). */
+  trace?: (inv: Invocation, outputs: Tensor[]) => void;
 }
 
 /** Output codes of a run, by output name (before dequantization). */
@@ -83,6 +85,7 @@ export function runProgramCodes(p: Program, inputs: Map<string, Tensor>, opts: R
     const t0 = opts.onInvocation ? performance.now() : 0;
     runInvocation(p, mem, inv, i);
     opts.onInvocation?.(inv, performance.now() - t0);
+    opts.trace?.(inv, inv.outputs.map((r) => dequantize(mem.view(r), r)));
   });
   const codes = new Map<string, Codes>();
   const outputs = new Map<string, Tensor>();
@@ -119,7 +122,7 @@ function runInvocation(p: Program, mem: DeviceMemory, inv: Invocation, i: number
 }
 
 function scheduleFile(p: Program): string {
-  return p.dir === undefined ? 'schedule.json' : `${p.dir}/schedule.json`;
+  return p.scheduleFile;
 }
 
 /**

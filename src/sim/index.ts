@@ -25,17 +25,28 @@ export type { ErrorStats } from './metrics.js';
 export { speedupReport, functionalReport, speedupOf, countsOf } from './report.js';
 export type { SpeedupReport, FunctionalReport, OutputComparison, ProgramCounts, FunctionalOptions } from './report.js';
 
-/** Sub-directory of a fused compile's output holding the `--no-fuse` compile of the same model. */
-export const UNFUSED_DIR = 'unfused';
-/** Sub-directory holding the float reference: `input_K.pb` (the default input) and `output_K.pb` (interpreter outputs). */
-export const REFERENCE_DIR = 'reference';
+/**
+ * File-name prefix of the `--no-fuse` compile of the same model that a fused compile writes beside its own files
+ * (`unfused.schedule.json`, `unfused.params.bin`, `unfused.report.json`).
+ */
+export const UNFUSED_PREFIX = 'unfused.';
 
-/** Paths of the reference tensors of an artifact directory, K = position in schedule inputs/outputs. */
-export function referenceFiles(dir: string, p: Program): { inputs: string[]; outputs: string[] } {
+/**
+ * Float reference tensors a compile stores for the functional check: `reference.input_K.pb` (the default seeded
+ * input, defaultInputs(schedule.inputs)) and `reference.output_K.pb` (the float interpreter's outputs on it),
+ * K = position in schedule.inputs / schedule.outputs.
+ */
+export function referenceFileNames(inputs: number, outputs: number): { inputs: string[]; outputs: string[] } {
   return {
-    inputs: p.schedule.inputs.map((_, k) => join(dir, REFERENCE_DIR, `input_${k}.pb`)),
-    outputs: p.schedule.outputs.map((_, k) => join(dir, REFERENCE_DIR, `output_${k}.pb`)),
+    inputs: Array.from({ length: inputs }, (_, k) => `reference.input_${k}.pb`),
+    outputs: Array.from({ length: outputs }, (_, k) => `reference.output_${k}.pb`),
   };
+}
+
+/** Paths of the reference tensors of an artifact directory. */
+export function referenceFiles(dir: string, p: Program): { inputs: string[]; outputs: string[] } {
+  const n = referenceFileNames(p.schedule.inputs.length, p.schedule.outputs.length);
+  return { inputs: n.inputs.map((f) => join(dir, f)), outputs: n.outputs.map((f) => join(dir, f)) };
 }
 
 /** Reads one ONNX TensorProto file (the frontend's readTensorPb); injected because the simulator does not import the frontend. */
@@ -45,8 +56,8 @@ export interface SimulateOptions extends RunOptions {
   /** Target override (preset name, file or description); default: the one the artifacts name. */
   target?: string | Target;
   /**
-   * The unfused program: a directory or a loaded Program; default `<dir>/unfused` when it exists, or the program
-   * itself when it was compiled with --no-fuse. null: none (no speedup figures).
+   * The unfused program: a directory or a loaded Program; default the `unfused.*` files of `<dir>` when present,
+   * or the program itself when it was compiled with --no-fuse. null: none (no speedup figures).
    */
   unfused?: string | Program | null;
   /** Run the functional bit-accurate mode too (default true). */
@@ -56,7 +67,7 @@ export interface SimulateOptions extends RunOptions {
   seed?: number;
   /** Float reference outputs for `inputs`; default the stored ones when running on the stored reference input. */
   reference?: Map<string, Tensor>;
-  /** Reads `<dir>/reference/*.pb`; without it stored references are not used. */
+  /** Reads `<dir>/reference.*.pb`; without it stored references are not used. */
   readTensor?: TensorReader;
 }
 
@@ -74,8 +85,7 @@ function unfusedOf(dir: string, p: Program, opts: SimulateOptions): Program | nu
     return typeof opts.unfused === 'string' ? loadProgram(opts.unfused, targetOpt(opts)) : opts.unfused;
   }
   if (!p.schedule.fused) return p;
-  const sub = join(dir, UNFUSED_DIR);
-  return existsSync(join(sub, SCHEDULE_FILE)) ? loadProgram(sub, targetOpt(opts)) : null;
+  return existsSync(join(dir, UNFUSED_PREFIX + SCHEDULE_FILE)) ? loadProgram(dir, { ...targetOpt(opts), prefix: UNFUSED_PREFIX }) : null;
 }
 
 function targetOpt(opts: SimulateOptions): { target?: string | Target } {

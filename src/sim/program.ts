@@ -30,6 +30,8 @@ export interface InvocationTables {
 export interface Program {
   /** Directory it was loaded from (undefined for in-memory artifacts). */
   dir: string | undefined;
+  /** Path (or name) of its schedule.json, for error messages. */
+  scheduleFile: string;
   schedule: Schedule;
   params: ParamsFile;
   target: Target;
@@ -47,6 +49,11 @@ export interface LoadProgramOptions {
    * the artifacts (a compile for a target file needs it passed here again).
    */
   target?: string | Target;
+  /**
+   * File-name prefix of the program inside the directory: '' for `schedule.json`/`params.bin`/`report.json`,
+   * 'unfused.' for the `--no-fuse` baseline a fused compile writes beside them (default '').
+   */
+  prefix?: string;
 }
 
 /** The raw artifact contents, for programs that never touched the disk (tests, the compile's --simulate). */
@@ -81,11 +88,11 @@ function parseJson(bytes: Uint8Array, file: string): unknown {
 
 /** Load and validate `<dir>/schedule.json`, `<dir>/params.bin` and (if present) `<dir>/report.json`. */
 export function loadProgram(dir: string, opts: LoadProgramOptions = {}): Program {
-  const scheduleFile = join(dir, SCHEDULE_FILE);
-  const schedule = parseJson(readFile(dir, SCHEDULE_FILE), scheduleFile);
-  const paramsBin = readFile(dir, PARAMS_FILE);
-  const reportFile = join(dir, REPORT_FILE);
-  const report = existsSync(reportFile) ? parseJson(readFile(dir, REPORT_FILE), reportFile) : undefined;
+  const pre = opts.prefix ?? '';
+  const schedule = parseJson(readFile(dir, pre + SCHEDULE_FILE), join(dir, pre + SCHEDULE_FILE));
+  const paramsBin = readFile(dir, pre + PARAMS_FILE);
+  const reportFile = join(dir, pre + REPORT_FILE);
+  const report = existsSync(reportFile) ? parseJson(readFile(dir, pre + REPORT_FILE), reportFile) : undefined;
   return programFromArtifacts({ schedule, paramsBin, report }, { ...opts, dir });
 }
 
@@ -94,7 +101,8 @@ export function loadProgram(dir: string, opts: LoadProgramOptions = {}): Program
  * etc.). params.bin is parsed first so the schedule check can cross-check every parameter reference against it.
  */
 export function programFromArtifacts(a: ArtifactBytes, opts: LoadProgramOptions & { dir?: string } = {}): Program {
-  const at = (name: string): string => (opts.dir === undefined ? name : join(opts.dir, name));
+  const pre = opts.prefix ?? '';
+  const at = (name: string): string => (opts.dir === undefined ? pre + name : join(opts.dir, pre + name));
   const params = parseParamsBin(a.paramsBin, at(PARAMS_FILE));
   const schedule = validateSchedule(a.schedule, at(SCHEDULE_FILE), params);
   crossCheck(schedule, params, at(SCHEDULE_FILE));
@@ -109,8 +117,10 @@ export function programFromArtifacts(a: ArtifactBytes, opts: LoadProgramOptions 
     kernel: decodeTables(inv.params, params),
     epilogue: inv.epilogue ? decodeTables(inv.epilogue.params, params) : undefined,
   }));
+  const target = targetOf(schedule, opts.target);
+  checkPlacement(schedule, target, at(SCHEDULE_FILE));
   return {
-    dir: opts.dir, schedule, params, target: targetOf(schedule, opts.target),
+    dir: opts.dir, scheduleFile: at(SCHEDULE_FILE), schedule, params, target,
     report: a.report === undefined ? undefined : checkReport(a.report, at(REPORT_FILE)), kernels, tables,
   };
 }
@@ -123,6 +133,17 @@ function crossCheck(s: Schedule, p: ParamsFile, file: string): void {
   for (const [k, io] of [...s.inputs.map((t) => ['inputs', t] as const), ...s.outputs.map((t) => ['outputs', t] as const)]) {
     if (io.dtype !== s.dtype) fail(file, `${k} '${io.name}' has dtype ${io.dtype}, the program runs in ${s.dtype}`);
   }
+}
+
+/** Every buffer lies inside a memory level of the target it runs on (bounds the simulated memory, too). */
+function checkPlacement(s: Schedule, t: Target, file: string): void {
+  s.buffers.forEach((b, i) => {
+    const level = t.memories.find((m) => m.name === b.memory);
+    if (!level) fail(file, `buffers[${i}].memory: target '${t.id}' has no memory '${b.memory}' (it has ${t.memories.map((m) => m.name).join(', ')})`);
+    if (b.offset + b.bytes > level.sizeBytes) {
+      fail(file, `buffers[${i}]: [${b.offset}, ${b.offset + b.bytes}) exceeds memory '${b.memory}' of target '${t.id}' (${level.sizeBytes} bytes)`);
+    }
+  });
 }
 
 function decodeTables(refs: readonly ParamRef[], p: ParamsFile): ParamValues {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadTarget } from '../../kernels/target.js';
 import { compileGraph, fusionVerdicts, parseParamsBin } from '../../src/backend/index.js';
 import { collectRangesMany, randomSamples } from '../../src/quant/index.js';
+import { verifyGraph } from '../../src/ir/verify.js';
 import { convChain, type ActSpec } from './util.js';
 
 const target = loadTarget('generic-dsp');
@@ -61,6 +62,7 @@ describe('quantized fusion verdict', () => {
     expect(strict.report.fusion[0]).toMatchObject({ accepted: false });
     expect(strict.report.fusion[0]!.reason).toMatch(/--exact/);
     expect(strict.report.rewrites.verdictFallbacks).toBe(1);
+    verifyGraph(strict.graph);
     expect(strict.graph.nodes.map((n) => n.op)).toEqual(['Conv', 'LeakyRelu', 'LeakyRelu']);
     expect(strict.graph.nodes.slice(1).map((n) => n.origin)).toEqual([['act0'], ['act1']]);
     expect(strict.report.kernels.after).toBe(strict.report.kernels.before);

@@ -9,7 +9,7 @@ import { addCommonFlags, outputFor } from '../common.js';
 import type { CommonFlags } from '../common.js';
 import { writeFileAtomic } from '../fsutil.js';
 import { passesHelp, targetOptionFor } from '../help.js';
-import { chainsTable, rulesTable } from '../tables.js';
+import { chainsTable, opLookup, rulesTable } from '../tables.js';
 import type { Output } from '../term.js';
 
 interface OptimizeFlags extends CommonFlags {
@@ -42,7 +42,7 @@ function printOptimize(out: Output, res: OptimizeResult, file: string): void {
   const r = res.report;
   out.info(`${c.bold(res.source.name)} on ${res.target.id}: nodes ${r.nodes.before} -> ${c.bold(String(r.nodes.after))}, ` +
     `activations ${r.activations.before} -> ${c.bold(String(r.activations.after))}`);
-  if (r.chains.length) out.info('\n' + chainsTable(r.chains, c));
+  if (r.chains.length) out.info('\n' + chainsTable(r.chains, opLookup(res.source), c));
   if (Object.keys(r.rules).length) out.info('\n' + rulesTable(r.rules, c));
   out.info(`\nwrote ${file}`);
 }

@@ -41,7 +41,7 @@ export function timelineSvg(lanes: TimelineLane[], ideal?: number, width = 1100)
   const top = 14;
   const totals = lanes.map((l) => l.kernels.reduce((a, k) => a + k.cycles, 0));
   const max = Math.max(1, ...totals, ideal ?? 0);
-  const scale = (width - labelW - 20) / max;
+  const scale = (width - labelW - 80) / max; // room for the total after the longest lane
   const parts: string[] = [];
   lanes.forEach((lane, li) => {
     const y = top + li * (laneH + 12);

@@ -8,8 +8,11 @@ import { esc } from './html-util.js';
 /** How one node is highlighted: which fused chain it belongs to and what happened to it. */
 export interface NodeMark {
   chain: number;
-  /** 'member': a source node that was merged or removed; 'fused': the node fusion produced; 'folded': applied in an epilogue. */
-  role: 'member' | 'removed' | 'fused' | 'folded';
+  /**
+   * 'member': a source node that was merged; 'removed': part of a chain that became the identity; 'fused': the node
+   * fusion produced; 'folded': applied in an epilogue; 'rejected': a merge the quantized verdict turned down.
+   */
+  role: 'member' | 'removed' | 'fused' | 'folded' | 'rejected';
   note: string;
 }
 
@@ -104,7 +107,7 @@ function nodeSvg(n: Laid['nodes'][number]): string {
   const cls = ['node', n.kind === 'op' ? 'op' : 'io', m ? `mark-${m.role}` : ''].filter(Boolean).join(' ');
   const stroke = m ? chainColor(m.chain) : n.kind === 'op' ? '#555' : '#999';
   const fill = m && (m.role === 'fused' || m.role === 'folded') ? `${chainColor(m.chain)}22` : n.kind === 'op' ? '#fff' : '#f3f3f3';
-  const dash = m && (m.role === 'removed' || m.role === 'folded') ? ' stroke-dasharray="4 3"' : '';
+  const dash = m && (m.role === 'removed' || m.role === 'folded') ? ' stroke-dasharray="4 3"' : m?.role === 'rejected' ? ' stroke-dasharray="1 3"' : '';
   const sw = m ? 2.5 : 1;
   const rx = n.kind === 'op' ? 4 : 12;
   const title = `${n.label} ${n.sub}${m ? ` — ${m.note}` : ''}`;
@@ -164,6 +167,7 @@ function dotBody(g: Graph, marks: Map<string, NodeMark>, prefix: string, indent:
     if (m) {
       attrs.push(`color=${dotId(chainColor(m.chain))}`, 'penwidth=2.5', `tooltip=${dotId(m.note)}`);
       if (m.role === 'removed' || m.role === 'folded') attrs.push('style="rounded,dashed"');
+      else if (m.role === 'rejected') attrs.push('style="rounded,dotted"');
       else if (m.role === 'fused') attrs.push('style="rounded,filled"', `fillcolor=${dotId(`${chainColor(m.chain)}33`)}`);
     }
     lines.push(`${indent}${id(`n:${n.name}`)} [${attrs.join(', ')}];`);

@@ -33,6 +33,8 @@ export interface ReportInput {
   after: Graph;
   /** Chains as fusion reported them; index = colour in both pictures. */
   chains: ChainReport[];
+  /** Short label per chain (its op sequence). */
+  chainLabels: string[];
   beforeMarks: Map<string, NodeMark>;
   afterMarks: Map<string, NodeMark>;
   timeline?: { lanes: TimelineLane[]; ideal?: number; caption: string };
@@ -47,10 +49,10 @@ function cardsHtml(cards: ReportCard[]): string {
     .join('')}</div>`;
 }
 
-function legendHtml(chains: ChainReport[]): string {
+function legendHtml(chains: ChainReport[], labels: string[]): string {
   if (!chains.length) return '<p class="note">No activation chains in this model.</p>';
   return `<div class="legend chains">${chains
-    .map((ch, i) => `<span class="legend-item chain-key" data-chain="${i}" tabindex="0"><span class="swatch" style="background:${chainColor(i)}"></span>${esc(ch.nodes.join(' → '))} ⇒ ${esc(ch.result)}</span>`)
+    .map((ch, i) => `<span class="legend-item chain-key" data-chain="${i}" tabindex="0" title="${esc(ch.nodes.join(' → '))}"><span class="swatch" style="background:${chainColor(i)}"></span>${i + 1}: ${esc(labels[i] ?? ch.nodes.join(' → '))} ⇒ ${esc(ch.result)}</span>`)
     .join('')}</div>`;
 }
 
@@ -69,8 +71,8 @@ export function renderReportHtml(r: ReportInput): string {
   const before = graphSvg(r.before, { id: 'graph-before', marks: r.beforeMarks });
   const after = graphSvg(r.after, { id: 'graph-after', marks: r.afterMarks });
   const sections: string[] = [];
-  sections.push(`<section><h2>Graph before and after fusion</h2>${legendHtml(r.chains)}
-<p class="note">Coloured outlines: nodes of one activation chain (dashed = removed or folded into the producer's epilogue); filled = the node fusion produced. Hover a chain to highlight it in both graphs.</p>
+  sections.push(`<section><h2>Graph before and after fusion</h2>${legendHtml(r.chains, r.chainLabels)}
+<p class="note">Coloured outlines: nodes of one activation chain (dashed = removed, or folded into the producer's epilogue; dotted = merge rejected by the quantized verdict); filled = the node fusion produced. Hover a chain to highlight it in both graphs.</p>
 <div class="graphs"><figure><figcaption>before: ${r.before.nodes.length} nodes</figcaption><div class="scroll graph-box">${before}</div></figure>
 <figure><figcaption>after: ${r.after.nodes.length} nodes</figcaption><div class="scroll graph-box">${after}</div></figure></div></section>`);
   if (r.timeline) {

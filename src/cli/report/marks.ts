@@ -12,9 +12,11 @@ export interface Marks {
 
 /**
  * Before: every member of a reported chain ('removed' when the chain vanished). After: every node whose origin
- * overlaps a chain ('fused'), and activations the backend applies in a producer's epilogue ('folded').
+ * overlaps a chain ('fused', or 'rejected' when the quantized verdict kept the chain), and activations the backend
+ * applies in a producer's epilogue ('folded').
  */
-export function fusionMarks(after: Graph, chains: readonly ChainReport[], folded: ReadonlyMap<string, string> = new Map()): Marks {
+export function fusionMarks(after: Graph, chains: readonly ChainReport[], folded: ReadonlyMap<string, string> = new Map(),
+  rejected: ReadonlyMap<string, string> = new Map()): Marks {
   const before = new Map<string, NodeMark>();
   const chainOf = new Map<string, number>();
   chains.forEach((ch, i) => {
@@ -30,9 +32,12 @@ export function fusionMarks(after: Graph, chains: readonly ChainReport[], folded
     const hit = origin.map((o) => chainOf.get(o)).find((c) => c !== undefined);
     const into = folded.get(n.name);
     if (hit !== undefined && (origin.length > 1 || origin[0] !== n.name || chains[hit]!.nodes.length > 1)) {
+      const why = rejected.get(n.name);
       afterMarks.set(n.name, {
-        chain: hit, role: into ? 'folded' : 'fused',
-        note: `from ${origin.join(' + ')}${into ? `, applied in the epilogue of ${into}` : ''}`,
+        chain: hit, role: why !== undefined ? 'rejected' : into ? 'folded' : 'fused',
+        note: why !== undefined
+          ? `merge of ${origin.join(' + ')} rejected by the quantized verdict (${why}); the program runs the chain`
+          : `from ${origin.join(' + ')}${into ? `, applied in the epilogue of ${into}` : ''}`,
       });
     } else if (into) {
       afterMarks.set(n.name, { chain: -1, role: 'folded', note: `applied in the epilogue of ${into}` });

@@ -5,7 +5,7 @@
 import type { Node } from '../../ir/graph.js';
 import { numel, toNumbers } from '../../ir/tensor.js';
 import type { ImportContext } from './context.js';
-import { rawFloat, rawInt, rawInts, rawString } from './context.js';
+import { exactInt, rawFloat, rawInt, rawInts, rawString } from './context.js';
 import { irNode, type RawNode } from './rawgraph.js';
 
 type Rule = (n: RawNode, cx: ImportContext) => void;
@@ -22,7 +22,9 @@ function shapeOf(n: RawNode, cx: ImportContext): number[] {
 function intsFrom(n: RawNode, cx: ImportContext, attr: string, input: number, inputSince: number, what = attr): number[] | undefined {
   if (cx.opset < inputSince) return rawInts(n, attr);
   const t = cx.staticInput(n, input, what);
-  return t ? toNumbers(t) : undefined;
+  if (!t) return undefined;
+  if (t.dtype !== 'int64' && t.dtype !== 'int32') cx.fail('E_ATTR', `${n.op} ${what} must be an int64 tensor, got ${t.dtype}`, n.name);
+  return toNumbers(t).map((v) => exactInt(n, what, v));
 }
 
 function normAxis(n: RawNode, cx: ImportContext, a: number, rank: number): number {

@@ -131,6 +131,9 @@ const clip = (n: RawNode, cx: ImportContext): void => {
     hi = tmax ? scalarOf(tmax, n, cx, 'max') : Infinity;
   }
   if (Number.isNaN(lo) || Number.isNaN(hi)) cx.fail('E_ATTR', `Clip bound is NaN (min ${lo}, max ${hi})`, n.name);
+  // ONNX Clip-13: min > max sets every output to max (= Min(max, Max(x, min))). Clip(max, max) is that same function
+  // and keeps min <= max an invariant for fusion, quantisation and kernels (docs/reliability.md).
+  if (lo > hi) lo = hi;
   cx.emit(irNode(n, 'Clip', [n.inputs[0]!], n.outputs, { min: lo, max: hi }));
 };
 
@@ -167,7 +170,7 @@ const constant = (n: RawNode, cx: ImportContext): void => {
   const [name, a] = [...n.attrs][0] ?? ['', undefined];
   if (!a || n.attrs.size !== 1) cx.fail('E_ATTR', 'Constant needs exactly one value attribute', n.name);
   let t: Tensor;
-  if (name === 'value') t = attrTensor(a, { file: cx.file, node: n.name, baseDir: cx.baseDir, budget: cx.budget });
+  if (name === 'value') t = attrTensor(a, { file: cx.file, node: n.name, baseDir: cx.baseDir, budget: cx.budget, maxTensorBytes: cx.maxTensorBytes });
   else if (name === 'value_float' && a.kind === 'float') t = { dtype: 'float32', dims: [], data: new Float32Array([a.v]) };
   else if (name === 'value_floats' && a.kind === 'floats') t = { dtype: 'float32', dims: [a.v.length], data: new Float32Array(a.v) };
   else if (name === 'value_int' && a.kind === 'int') t = { dtype: 'int64', dims: [], data: new BigInt64Array([BigInt(a.v)]) };

@@ -7,9 +7,18 @@ import { emptyGraph, type AttrValue, type Graph, type Node, type ValueInfo } fro
 import { inferNode } from '../../ir/infer.js';
 import { opDef } from '../../ir/optable.js';
 import { evaluateNode } from '../../ir/interpret.js';
-import { numel, type Tensor } from '../../ir/tensor.js';
+import { DTYPE_BYTES, numel, type DType, type Tensor } from '../../ir/tensor.js';
 import type { RawAttr, RawNode } from './rawgraph.js';
-import { MAX_TENSOR_ELEMENTS } from './limits.js';
+import { DEFAULT_MAX_TENSOR_BYTES, MAX_TENSOR_ELEMENTS, formatBytes } from './limits.js';
+
+/**
+ * ONNX type constraints: inputs bound to the same type variable T as input 0 (all inputs when 'all'). The op table
+ * computes on input 0's type, so a mismatched weight or bias would reach the interpreter and kernels as the wrong type.
+ */
+const SAME_TYPE_AS_INPUT0: Readonly<Record<string, readonly number[] | 'all'>> = {
+  Conv: [1, 2], Gemm: [1, 2], MatMul: [1], BatchNormalization: [1, 2, 3, 4], PRelu: [1],
+  Add: [1], Sub: [1], Mul: [1], Div: [1], Concat: 'all',
+};
 
 export class ImportContext {
   /** Working graph the op table's inference reads: values and constants known so far. */
@@ -26,6 +35,8 @@ export class ImportContext {
   /** External data: directory it is relative to, and the byte budget left under the model size limit. */
   baseDir: string | undefined;
   readonly budget: { remaining: number };
+  /** Largest tensor any node may produce (checked on inferred types, before folding allocates it). */
+  readonly maxTensorBytes: number;
 
   constructor(
     readonly file: string,
@@ -33,10 +44,11 @@ export class ImportContext {
     readonly graphOutputs: ReadonlySet<string>,
     allNodeNames: Iterable<string>,
     allValueNames: Iterable<string>,
-    limits: { baseDir: string | undefined; remaining: number },
+    limits: { baseDir: string | undefined; remaining: number; maxTensorBytes?: number },
   ) {
     this.baseDir = limits.baseDir;
     this.budget = { remaining: limits.remaining };
+    this.maxTensorBytes = limits.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES;
     for (const n of allNodeNames) this.nodeNames.add(n);
     for (const v of allValueNames) this.valueNames.add(v);
   }
@@ -94,10 +106,11 @@ export class ImportContext {
     node.inputs = node.inputs.map((i) => this.resolve(i));
     if (!opDef(node.op)) this.fail('E_UNSUPPORTED', `op ${node.op} has no entry in the op table`, node.name);
     for (const i of node.inputs) if (i) this.info(i, node.name);
+    this.checkSameType(node);
     const types = this.guard(node, () => inferNode(this.work, node));
     node.outputs.forEach((o, k) => {
       const t = types[k];
-      if (o && t) this.checkShape(o, t.shape, node.name);
+      if (o && t) this.checkShape(o, t.shape, t.dtype, node.name);
     });
     const foldable = node.inputs.length > 0 && node.inputs.every((i) => i === '' || this.consts.has(i))
       && !node.outputs.some((o) => this.graphOutputs.has(o));
@@ -116,12 +129,31 @@ export class ImportContext {
     this.nodes.push(node);
   }
 
-  private checkShape(value: string, shape: number[], node: string): void {
+  private checkShape(value: string, shape: number[], dtype: DType, node: string): void {
     for (const d of shape) {
       if (!(d >= 1)) this.fail('E_ATTR', `output '${value}' would have dimension ${d} in shape [${shape.join(',')}]`, node);
     }
-    if (numel(shape) > MAX_TENSOR_ELEMENTS) {
-      this.fail('E_LIMIT', `output '${value}' would have ${numel(shape)} elements, more than 2^31-1`, node);
+    const n = numel(shape);
+    if (n > MAX_TENSOR_ELEMENTS) {
+      this.fail('E_LIMIT', `output '${value}' would have ${n} elements, more than 2^31-1`, node);
+    }
+    if (n * DTYPE_BYTES[dtype] > this.maxTensorBytes) {
+      this.fail('E_LIMIT', `output '${value}' [${shape.join(',')}] would need ${n * DTYPE_BYTES[dtype]} bytes, more than the tensor limit of ${formatBytes(this.maxTensorBytes)}`, node);
+    }
+  }
+
+  private checkSameType(node: Node): void {
+    const spec = SAME_TYPE_AS_INPUT0[node.op];
+    if (!spec || !node.inputs[0]) return;
+    const want = this.info(node.inputs[0], node.name).dtype;
+    const slots = spec === 'all' ? node.inputs.map((_, i) => i) : spec;
+    for (const k of slots) {
+      const name = node.inputs[k];
+      if (!name) continue;
+      const got = this.info(name, node.name).dtype;
+      if (got !== want) {
+        this.fail('E_GRAPH', `${node.op} input ${k} ('${name}') is ${got} but input 0 is ${want}; ONNX requires one element type for both`, node.name);
+      }
     }
   }
 
@@ -150,8 +182,17 @@ export function rawInt(n: RawNode, name: string): number | undefined;
 export function rawInt(n: RawNode, name: string, dflt?: number): number | undefined {
   const a = n.attrs.get(name);
   if (!a) return dflt;
-  if (a.kind === 'int' || a.kind === 'float') return a.v;
+  if (a.kind === 'int' || a.kind === 'float') return exactInt(n, name, a.v);
   throw attrTypeError(n, name, 'int', a);
+}
+
+/**
+ * An integer attribute as an exact JS integer: int64 values beyond 2^53 (INT64_MAX "to the end" markers, or garbage)
+ * are clamped to +-(2^53-1), which means the same for every dimension dspc can hold and exports back exactly.
+ */
+export function exactInt(n: RawNode, name: string, v: number): number {
+  if (Number.isNaN(v)) throw new DspcError('E_ATTR', `attribute '${name}' is NaN; it must be an integer`, { node: n.name });
+  return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Math.trunc(v)));
 }
 
 export function rawFloat(n: RawNode, name: string, dflt: number): number;
@@ -166,8 +207,8 @@ export function rawFloat(n: RawNode, name: string, dflt?: number): number | unde
 export function rawInts(n: RawNode, name: string): number[] | undefined {
   const a = n.attrs.get(name);
   if (!a) return undefined;
-  if (a.kind === 'ints' || a.kind === 'floats') return a.v.map((v) => Math.trunc(v));
-  if (a.kind === 'int') return [a.v];
+  if (a.kind === 'ints' || a.kind === 'floats') return a.v.map((v) => exactInt(n, name, v));
+  if (a.kind === 'int') return [exactInt(n, name, a.v)];
   throw attrTypeError(n, name, 'ints', a);
 }
 

@@ -9,11 +9,13 @@ import { verifyGraph } from '../../ir/verify.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { RULES, isSupportedOp, passthrough } from './canon.js';
 import { ImportContext } from './context.js';
-import { DEFAULT_MAX_MODEL_BYTES, MAX_TENSOR_ELEMENTS } from './limits.js';
+import { DEFAULT_MAX_MODEL_BYTES, DEFAULT_MAX_TENSOR_BYTES, DEFAULT_MAX_WORK, MAX_TENSOR_ELEMENTS, estimateWork, formatBytes, resolveLimits, type Limits } from './limits.js';
+import { cleanError } from './messages.js';
 import { decodeModel, readModelFile } from './model.js';
+import { DTYPE_BYTES } from '../../ir/tensor.js';
 import { dtypeFromOnnx, int64ToNumber, onnxDtypeName } from './proto.js';
 import type { OnnxTypes } from './proto.js';
-import { checkStructure, checkSupported, rawNodes } from './rawgraph.js';
+import { checkStructure, checkSupported, rawNodes, type RawNode } from './rawgraph.js';
 import { tensorFromProto } from './tensorproto.js';
 
 export interface ImportOptions {
@@ -21,6 +23,10 @@ export interface ImportOptions {
   baseDir?: string;
   /** Refuse models (file plus external data) larger than this; default DEFAULT_MAX_MODEL_BYTES (2 GiB). */
   maxModelBytes?: number;
+  /** Refuse any tensor (constant, input, inferred activation) larger than this; default DEFAULT_MAX_TENSOR_BYTES (1 GiB). */
+  maxTensorBytes?: number;
+  /** Refuse models whose estimated work per inference exceeds this; default DEFAULT_MAX_WORK (1e11 element operations). */
+  maxWork?: number;
   /**
    * Graph inputs to freeze as constants. ONNX backend tests feed static operands (Reshape's shape, Clip's bounds) as
    * runtime inputs; the IR resolves those on import, so the caller binds their values here.
@@ -28,7 +34,7 @@ export interface ImportOptions {
   constantInputs?: ReadonlyMap<string, Tensor>;
 }
 
-export { DEFAULT_MAX_MODEL_BYTES };
+export { DEFAULT_MAX_MODEL_BYTES, DEFAULT_MAX_TENSOR_BYTES, DEFAULT_MAX_WORK };
 
 export function importOnnxFile(file: string, opts: ImportOptions = {}): Graph {
   const max = opts.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES;
@@ -36,24 +42,39 @@ export function importOnnxFile(file: string, opts: ImportOptions = {}): Graph {
   return importOnnxBytes(bytes, file, { ...opts, baseDir: opts.baseDir ?? path.dirname(file), maxModelBytes: max });
 }
 
+/** Prefix of the catch-all error for exceptions no check anticipated (the fuzzer counts these as crashes). */
+export const MALFORMED_PREFIX = 'malformed ONNX model (';
+
 export function importOnnxBytes(bytes: Uint8Array, file: string, opts: ImportOptions = {}): Graph {
-  const max = opts.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES;
-  if (bytes.length > max) throw new DspcError('E_LIMIT', `model has ${bytes.length} bytes, more than the limit of ${max} bytes`, { file });
+  const limits = resolveLimits(opts);
+  if (bytes.length > limits.maxModelBytes) {
+    throw new DspcError('E_LIMIT', `model has ${bytes.length} bytes, more than the limit of ${limits.maxModelBytes} bytes (${formatBytes(limits.maxModelBytes)})`, { file });
+  }
   try {
-    return build(bytes, file, opts.baseDir, max - bytes.length, opts.constantInputs ?? new Map());
+    return build(bytes, file, opts.baseDir, limits, opts.constantInputs ?? new Map());
   } catch (e) {
-    if (isDspcError(e)) throw e.file === undefined ? e.withFile(file) : e;
+    if (isDspcError(e)) throw cleanError(e, file);
     // Anything else means a model shape the checks above did not anticipate: still a typed, one-line error.
-    throw new DspcError('E_PARSE', `malformed ONNX model (${(e as Error).message})`, { file });
+    throw cleanError(new DspcError('E_PARSE', `${MALFORMED_PREFIX}${(e as Error).message})`, { file }), file);
   }
 }
 
-function build(bytes: Uint8Array, file: string, baseDir: string | undefined, budget: number, frozen: ReadonlyMap<string, Tensor>): Graph {
+/** Every node reads a data input 0 (Constant excepted) and writes a named output 0: the rules rely on both. */
+function checkArity(raw: RawNode[], file: string): void {
+  for (const n of raw) {
+    if (n.op !== 'Constant' && !n.inputs[0]) throw new DspcError('E_GRAPH', `${n.op} has no data input (input 0 is missing or empty)`, { file, node: n.name });
+    if (!n.outputs[0]) throw new DspcError('E_GRAPH', `${n.op} has no output (output 0 is missing or empty)`, { file, node: n.name });
+  }
+}
+
+function build(bytes: Uint8Array, file: string, baseDir: string | undefined, limits: Limits, frozen: ReadonlyMap<string, Tensor>): Graph {
   const { model, graph, opset } = decodeModel(bytes, file);
   const raw = rawNodes(graph);
   checkSupported(raw, isSupportedOp, file);
+  checkArity(raw, file);
 
-  const site = { file, baseDir, budget: { remaining: budget } };
+  const budget = limits.maxModelBytes - bytes.length;
+  const site = { file, baseDir, budget: { remaining: budget }, maxTensorBytes: limits.maxTensorBytes };
   const inits = new Map<string, Tensor>();
   for (const tp of graph.initializer ?? []) {
     const name = tp.name ?? '';
@@ -65,7 +86,7 @@ function build(bytes: Uint8Array, file: string, baseDir: string | undefined, bud
   const producer = `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim();
   if (producer) meta['producer'] = producer;
   // IR-3 models list every initializer as a graph input too: those are constants, not runtime inputs.
-  const declared = (graph.input ?? []).filter((v) => !inits.has(v.name ?? '')).map((v) => inputInfo(v, file, meta));
+  const declared = (graph.input ?? []).filter((v) => !inits.has(v.name ?? '')).map((v) => inputInfo(v, file, meta, limits.maxTensorBytes));
   const inputs = declared.filter((v) => !frozen.has(v.name));
   for (const v of declared) {
     const t = frozen.get(v.name);
@@ -82,7 +103,7 @@ function build(bytes: Uint8Array, file: string, baseDir: string | undefined, bud
   const sorted = checkStructure(raw, defined, outputNames, file);
 
   const valueNames = [...defined, ...raw.flatMap((n) => n.outputs)];
-  const cx = new ImportContext(file, opset, new Set(outputNames), raw.map((n) => n.name), valueNames, { baseDir, remaining: budget });
+  const cx = new ImportContext(file, opset, new Set(outputNames), raw.map((n) => n.name), valueNames, { baseDir, remaining: budget, maxTensorBytes: limits.maxTensorBytes });
   for (const n of raw) for (const i of n.inputs) if (i) cx.used.add(i);
   cx.budget.remaining = site.budget.remaining;
   for (const v of inputs) cx.values.set(v.name, v);
@@ -93,11 +114,15 @@ function build(bytes: Uint8Array, file: string, baseDir: string | undefined, bud
   checkDeclaredOutputs(g, graph.output ?? [], file);
   inferShapes(g);
   verifyGraph(g, { stage: 'import', file });
+  const work = estimateWork(g);
+  if (work > limits.maxWork) {
+    throw new DspcError('E_LIMIT', `one inference needs about ${work.toExponential(2)} element operations, more than the limit of ${limits.maxWork.toExponential(2)}`, { file });
+  }
   return g;
 }
 
 /** Graph input type: static dims; a symbolic first dim is the batch and becomes 1 (recorded in meta). */
-function inputInfo(v: OnnxTypes.IValueInfoProto, file: string, meta: Record<string, string>): ValueInfo {
+function inputInfo(v: OnnxTypes.IValueInfoProto, file: string, meta: Record<string, string>, maxBytes: number): ValueInfo {
   const name = v.name ?? '';
   const tt = v.type?.tensorType;
   if (!name || !tt) throw new DspcError('E_UNSUPPORTED', `graph input '${name}' is not a tensor`, { file });
@@ -118,6 +143,9 @@ function inputInfo(v: OnnxTypes.IValueInfoProto, file: string, meta: Record<stri
   });
   const n = shape.reduce((p, d) => p * d, 1);
   if (n > MAX_TENSOR_ELEMENTS) throw new DspcError('E_LIMIT', `graph input '${name}' has ${n} elements, more than the limit of 2^31-1`, { file });
+  if (n * DTYPE_BYTES[dtype] > maxBytes) {
+    throw new DspcError('E_LIMIT', `graph input '${name}' [${shape.join(',')}] needs ${n * DTYPE_BYTES[dtype]} bytes, more than the tensor limit of ${formatBytes(maxBytes)}`, { file });
+  }
   return { name, dtype, shape };
 }
 

@@ -7,7 +7,7 @@ import { DspcError } from '../../ir/errors.js';
 import { DTYPE_BYTES, allocData, type DType, type Tensor, type TensorData } from '../../ir/tensor.js';
 import { HOST_LITTLE_ENDIAN, ONNX_DTYPE, dtypeFromOnnx, int64ToBigInt, int64ToNumber, onnx, onnxDtypeName } from './proto.js';
 import type { OnnxTypes } from './proto.js';
-import { MAX_TENSOR_ELEMENTS } from './limits.js';
+import { DEFAULT_MAX_TENSOR_BYTES, MAX_TENSOR_ELEMENTS, formatBytes } from './limits.js';
 
 /** Where a tensor came from, for error messages and external data. */
 export interface TensorSite {
@@ -18,6 +18,8 @@ export interface TensorSite {
   node?: string;
   /** Running byte budget for external data (shared across one model). */
   budget?: { remaining: number };
+  /** Largest tensor accepted, checked from the declared shape before any data is read (default 1 GiB). */
+  maxTensorBytes?: number;
 }
 
 /** Validated static dims of a TensorProto (non-negative, element count within limits). */
@@ -46,6 +48,10 @@ export function tensorFromProto(tp: OnnxTypes.ITensorProto, site: TensorSite): T
   const dims = tensorDims(tp, what, site);
   let n = 1;
   for (const d of dims) n *= d;
+  const max = site.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES;
+  if (n * DTYPE_BYTES[dtype] > max) {
+    throw new DspcError('E_LIMIT', `${what} [${dims.join(',')}] needs ${n * DTYPE_BYTES[dtype]} bytes, more than the tensor limit of ${formatBytes(max)}`, site);
+  }
   if (tp.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
     const bytes = readExternal(tp, what, n * DTYPE_BYTES[dtype], site);
     return { dtype, dims, data: fromRaw(bytes, dtype, n, what, site) };
@@ -116,11 +122,12 @@ function readExternal(tp: OnnxTypes.ITensorProto, what: string, need: number, si
   const kv = new Map((tp.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
   const location = kv.get('location');
   if (!location) throw new DspcError('E_FILE', `${what}: external data without a 'location'`, site);
-  const offset = Number(kv.get('offset') ?? '0');
-  const length = kv.has('length') ? Number(kv.get('length')) : need;
-  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
-    throw new DspcError('E_FILE', `${what}: external data has invalid offset/length '${kv.get('offset')}'/'${kv.get('length')}'`, site);
-  }
+  const offsetText = kv.get('offset') ?? '0';
+  const lengthText = kv.get('length') ?? String(need);
+  const offset = /^\d+$/.test(offsetText) ? Number(offsetText) : NaN;
+  const length = /^\d+$/.test(lengthText) ? Number(lengthText) : NaN;
+  if (!Number.isSafeInteger(offset)) throw new DspcError('E_FILE', `${what}: external data has invalid offset '${offsetText}'`, site);
+  if (!Number.isSafeInteger(length)) throw new DspcError('E_FILE', `${what}: external data has invalid length '${lengthText}'`, site);
   if (length !== need) throw new DspcError('E_FILE', `${what}: external data length ${length} but shape needs ${need} bytes`, site);
   if (site.baseDir === undefined) {
     throw new DspcError('E_FILE', `${what}: external data '${location}' cannot be resolved: the model was given as bytes without a base directory`, site);
@@ -136,21 +143,28 @@ function readExternal(tp: OnnxTypes.ITensorProto, what: string, need: number, si
   }
   let fd: number;
   try {
-    fd = fs.openSync(full, 'r');
+    // O_NONBLOCK: a FIFO or device named as external data must not block the import forever.
+    fd = fs.openSync(full, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch {
     throw new DspcError('E_FILE', `${what}: external data file '${location}' not found next to the model (looked for ${full})`, site);
   }
   try {
-    const size = fs.fstatSync(fd).size;
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new DspcError('E_FILE', `${what}: external data '${location}' is not a regular file`, site);
+    const size = st.size;
     if (offset + length > size) {
       throw new DspcError('E_FILE', `${what}: external data file '${location}' has ${size} bytes, needs ${offset + length}`, site);
     }
     const out = new Uint8Array(length);
     let got = 0;
-    while (got < length) {
-      const k = fs.readSync(fd, out, got, length - got, offset + got);
-      if (k <= 0) break;
-      got += k;
+    try {
+      while (got < length) {
+        const k = fs.readSync(fd, out, got, length - got, offset + got);
+        if (k <= 0) break;
+        got += k;
+      }
+    } catch (e) {
+      throw new DspcError('E_FILE', `${what}: cannot read external data file '${location}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, site);
     }
     if (got !== length) throw new DspcError('E_FILE', `${what}: short read from external data file '${location}'`, site);
     return out;

@@ -1,0 +1,169 @@
+// Stage: graph passes, fusion planning. Finds chains of directly connected activations and splits them into segments.
+// Contract: read-only over the Work; linear in nodes; each segment carries the exact kernel that replaces it (or none).
+
+import type { Node } from '../ir/graph.js';
+import type { ChannelRange } from './algebra.js';
+import type { ChoiceResult, Composite } from './kernel-choice.js';
+import { chooseKernel, kernelRank } from './kernel-choice.js';
+import type { ActForm } from './params.js';
+import { actForm, applyForm, compositeShape, startComposite } from './params.js';
+import type { RangeAnalysis } from './value-range.js';
+import type { Work } from './work.js';
+
+/** Longest segment the planner composes (longer runs are split; real chains are 2-4 long). */
+const MAX_SEGMENT = 16;
+
+export interface Member {
+  slot: number;
+  node: Node;
+  form: ActForm;
+}
+
+/** A maximal run of activations, each reading the previous one's output. */
+export interface Chain {
+  members: Member[];
+  /** cut[i]: member i's output is needed elsewhere (other readers or a graph output), so a segment ends there. */
+  cut: (string | null)[];
+}
+
+export interface Segment {
+  from: number;
+  to: number;
+  composite: Composite | null;
+  result: ChoiceResult | null;
+  /** Why the chain is not one segment here (forced cut or the failed longer composition). */
+  reason?: string;
+}
+
+/** Chains of the graph, in topological order of their heads. Forks (two activation readers) end a chain. */
+export function findChains(work: Work): Chain[] {
+  const n = work.slots.length;
+  const forms: (ActForm | undefined)[] = new Array(n);
+  const prev = new Int32Array(n).fill(-1), next = new Int32Array(n).fill(-1), readers = new Int32Array(n);
+  for (let s = 0; s < n; s++) {
+    const node = work.slots[s];
+    if (!node || node.outputs.length !== 1 || !node.inputs[0]) continue;
+    const info = work.info(node.inputs[0]);
+    if (!info || (info.dtype !== 'float32' && info.dtype !== 'float64')) continue;
+    const f = actForm(node, (name) => work.initializer(name), info.shape.length);
+    if (!f) continue;
+    forms[s] = f;
+    const p = work.slotOf(work.resolve(node.inputs[0]));
+    if (p >= 0 && forms[p]) {
+      prev[s] = p;
+      readers[p]!++;
+    }
+  }
+  for (let s = 0; s < n; s++) {
+    const p = prev[s]!;
+    if (p >= 0 && readers[p] === 1) next[p] = s;
+    else prev[s] = -1;
+  }
+  const chains: Chain[] = [];
+  for (let s = 0; s < n; s++) {
+    if (!forms[s] || prev[s]! >= 0) continue;
+    const members: Member[] = [];
+    const cut: (string | null)[] = [];
+    for (let t = s; t >= 0; t = next[t]!) {
+      const node = work.slots[t]!;
+      members.push({ slot: t, node, form: forms[t]! });
+      cut.push(cutReason(work, node, next[t]! >= 0));
+    }
+    chains.push({ members, cut });
+  }
+  return chains;
+}
+
+function cutReason(work: Work, n: Node, hasNext: boolean): string | null {
+  if (!hasNext) return null;
+  const out = n.outputs[0]!;
+  if (work.isOutput(out)) return `${n.name}'s output is a graph output`;
+  if (work.uses(out) > 1) return `${n.name}'s output also feeds ${work.uses(out) - 1} other input(s)`;
+  return null;
+}
+
+/** Composes members[from..to] on the range of the first member's input. */
+export function composeSegment(work: Work, ranges: RangeAnalysis, members: readonly Member[], from: number, to: number): Composite {
+  const input = work.resolve(members[from]!.node.inputs[0]!);
+  const shape = work.info(input)!.shape;
+  const dom: ChannelRange = ranges.rangeOf(input);
+  const forms = members.slice(from, to + 1).map((m) => m.form);
+  const c = startComposite(compositeShape(forms, shape, dom), dom);
+  for (const f of forms) applyForm(c, f);
+  return c;
+}
+
+/** Kernel for a segment; a merge of several nodes must not need a kernel costlier than its members'. */
+function judge(c: Composite, members: readonly Member[], from: number, to: number, kernels: readonly string[]): ChoiceResult {
+  const r = chooseKernel(c, kernels);
+  if (!r.ok || from === to) return r;
+  let worst = -1;
+  for (let i = from; i <= to; i++) worst = Math.max(worst, kernelRank(members[i]!.node.op, kernels));
+  if (kernelRank(r.choice.op, kernels) > worst) {
+    return { ok: false, reason: `the fused ${r.choice.op} would cost more than the ${to - from + 1} kernels it replaces` };
+  }
+  return r;
+}
+
+/** Segments of one cut-free piece: the whole piece when it composes, else the fewest segments (dynamic programming). */
+function planPiece(
+  work: Work, ranges: RangeAnalysis, ms: readonly Member[], a: number, b: number, kernels: readonly string[],
+): Segment[] {
+  const tryRange = (j: number, i: number): { c: Composite; r: ChoiceResult } => {
+    const c = composeSegment(work, ranges, ms, j, i);
+    return { c, r: judge(c, ms, j, i, kernels) };
+  };
+  if (b - a < MAX_SEGMENT) {
+    const whole = tryRange(a, b);
+    if (whole.r.ok) return [{ from: a, to: b, composite: whole.c, result: whole.r }];
+    if (a === b) return [{ from: a, to: b, composite: whole.c, result: whole.r }];
+    return dp(tryRange, a, b, whole.r.ok ? undefined : whole.r.reason, kernels);
+  }
+  return dp(tryRange, a, b, `runs longer than ${MAX_SEGMENT} activations are split`, kernels);
+}
+
+/** Fewest segments covering a..b; ties prefer cheaper kernels. Single members always qualify (kept or retyped). */
+function dp(
+  tryRange: (j: number, i: number) => { c: Composite; r: ChoiceResult }, a: number, b: number, reason: string | undefined,
+  kernels: readonly string[],
+): Segment[] {
+  // lexicographic cost: kernels launched, then their cost order (a member kept as it is counts as the dearest)
+  const rank = (r: ChoiceResult): number => (r.ok ? kernelRank(r.choice.op, kernels) + 1 : kernels.length + 1);
+  const len = b - a + 1;
+  const cost: [number, number][] = new Array(len + 1);
+  const pick: Segment[] = new Array(len + 1);
+  cost[0] = [0, 0];
+  for (let i = 1; i <= len; i++) {
+    let best: [number, number] = [Infinity, Infinity];
+    for (let j = Math.max(0, i - MAX_SEGMENT); j < i; j++) {
+      const { c, r } = tryRange(a + j, a + i - 1);
+      const single = j === i - 1;
+      if (!r.ok && !single) continue;
+      const kernelsUsed = r.ok && r.choice.op === 'removed' ? 0 : 1;
+      const cand: [number, number] = [cost[j]![0] + kernelsUsed, cost[j]![1] + rank(r)];
+      if (cand[0] < best[0] || (cand[0] === best[0] && cand[1] < best[1])) {
+        best = cand;
+        pick[i] = { from: a + j, to: a + i - 1, composite: c, result: r, reason };
+      }
+    }
+    cost[i] = best;
+  }
+  const out: Segment[] = [];
+  for (let i = len; i > 0; i = pick[i]!.from - a) out.unshift(pick[i]!);
+  return out;
+}
+
+/** Segments of a chain: forced cuts first, then the algebra splits what does not compose. */
+export function planChain(work: Work, ranges: RangeAnalysis, chain: Chain, kernels: readonly string[]): Segment[] {
+  const segs: Segment[] = [];
+  let a = 0;
+  const ms = chain.members;
+  for (let i = 0; i < ms.length; i++) {
+    if (i < ms.length - 1 && !chain.cut[i]) continue;
+    const piece = planPiece(work, ranges, ms, a, i, kernels);
+    if (chain.cut[i]) piece[piece.length - 1]!.reason ??= chain.cut[i]!;
+    segs.push(...piece);
+    a = i + 1;
+  }
+  return segs;
+}

@@ -1,0 +1,70 @@
+// Stage: graph passes. Shared rewrite steps: bypassing a value-preserving node, building fused nodes and their reports.
+// Contract: every step keeps graph output names stable (a removed producer hands its output name to the replacement).
+
+import type { Node } from '../ir/graph.js';
+import { originOf } from '../ir/graph.js';
+import type { Choice } from './kernel-choice.js';
+import { emitChoice } from './params.js';
+import type { ChainReport, PassStats } from './types.js';
+import type { Work } from './work.js';
+
+/** Whether `y` (a value about to lose its producer) can be replaced by `x` everywhere. */
+export function canHandOver(work: Work, x: string, y: string): boolean {
+  return !work.isOutput(y) || (work.producer(x) !== undefined && !work.isOutput(x));
+}
+
+/**
+ * `y`'s producer is gone and `y` equals `x`: readers of `y` read `x`; when `y` is a graph output, `x`'s producer is
+ * renamed to produce `y` instead, so the graph's interface keeps its names. Check canHandOver() first.
+ */
+export function handOver(work: Work, x: string, y: string): void {
+  if (!work.isOutput(y)) work.rename(y, x);
+  else work.renameProduced(x, y);
+}
+
+/** Removes a node whose output 0 equals its input 0; false (graph unchanged) when the output name cannot move. */
+export function bypass(work: Work, slot: number): boolean {
+  const n = work.slots[slot]!;
+  const x = work.resolve(n.inputs[0]!), y = n.outputs[0]!;
+  if (!canHandOver(work, x, y)) return false;
+  work.remove(slot);
+  handOver(work, x, y);
+  return true;
+}
+
+export function bump(stats: PassStats, rule: string, by = 1): void {
+  stats.rules[rule] = (stats.rules[rule] ?? 0) + by;
+}
+
+export function report(stats: PassStats, r: ChainReport): void {
+  (stats.chains ??= []).push(r);
+}
+
+export function origins(nodes: readonly Node[]): string[] {
+  const out: string[] = [];
+  for (const n of nodes) for (const o of originOf(n)) if (!out.includes(o)) out.push(o);
+  return out;
+}
+
+/**
+ * Replaces `members` (slots, in order, a straight line from `input` to the last member's output) with the node a
+ * choice describes, placed in the last member's slot and named after it. Returns the op type or 'removed'.
+ */
+export function replaceSegment(work: Work, slots: readonly number[], input: string, ch: Choice, shape: readonly number[]): string {
+  const members = slots.map((s) => work.slots[s]!);
+  const last = members[members.length - 1]!;
+  const output = last.outputs[0]!;
+  for (const s of slots) work.remove(s);
+  for (const m of members.slice(0, -1)) work.drop(m.outputs[0]!);
+  if (ch.op === 'removed') {
+    handOver(work, input, output);
+    return 'removed';
+  }
+  const slopeName = work.freshValueName(`${last.name}_slope`);
+  const { node, init } = emitChoice(ch, shape, last.name, input, output, slopeName);
+  if (init) work.addInitializer(slopeName, init);
+  const origin = origins(members);
+  node!.origin = origin;
+  work.place(slots[slots.length - 1]!, node!);
+  return node!.op;
+}

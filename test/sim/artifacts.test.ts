@@ -1,0 +1,170 @@
+// Tests: simulator loader. Damaged or inconsistent artifacts are rejected with E_ARTIFACT naming the file; random damage never crashes.
+// Contract: artifacts come from the real backend (compileGraph + writeArtifacts) of a shared chains model, then get corrupted on purpose.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { artifactFiles, compileGraph, writeArtifacts } from '../../src/backend/index.js';
+import { importOnnxFile } from '../../src/frontend/index.js';
+import { DspcError } from '../../src/ir/errors.js';
+import { loadTarget } from '../../kernels/target.js';
+import { defaultInputs, loadProgram, programFromArtifacts, runProgram } from '../../src/sim/index.js';
+
+const MODEL = '../shared/models/chains/chain_relu_leakyrelu/model.onnx';
+let root: string;
+let good: string;
+let scheduleText: string;
+let paramsBin: Uint8Array;
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'dspc-sim-art-'));
+  good = join(root, 'good');
+  const g = importOnnxFile(MODEL);
+  const a = compileGraph(g, loadTarget('generic-dsp'), { modelId: 'chain-test' });
+  writeArtifacts(good, artifactFiles(a), { force: false, modelId: 'chain-test' });
+  scheduleText = readFileSync(join(good, 'schedule.json'), 'utf8');
+  paramsBin = new Uint8Array(readFileSync(join(good, 'params.bin')));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A copy of the good directory with one file replaced. */
+function variant(name: string, file: 'schedule.json' | 'params.bin', content: string | Uint8Array): string {
+  const dir = join(root, name);
+  rmSync(dir, { recursive: true, force: true });
+  writeArtifacts(dir, { 'schedule.json': scheduleText, 'params.bin': paramsBin, [file]: content }, { force: true, modelId: 'x' });
+  return dir;
+}
+
+function artifactError(fn: () => unknown): DspcError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(DspcError);
+    return e as DspcError;
+  }
+  throw new Error('expected a DspcError, nothing was thrown');
+}
+
+/** Parsed JSON edited in place by path; `any` because the edits deliberately break the schedule's type. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+function mutateSchedule(edit: (s: Json) => void): string {
+  const s = JSON.parse(scheduleText) as Json;
+  edit(s);
+  return JSON.stringify(s);
+}
+
+describe('loadProgram', () => {
+  it('loads and runs the good artifacts', () => {
+    const p = loadProgram(good);
+    expect(p.schedule.invocations.length).toBeGreaterThan(3);
+    expect(p.target.id).toBe('generic-dsp');
+    const out = runProgram(p, defaultInputs(p.schedule.inputs));
+    expect([...out.values()][0]!.dims).toEqual([1, 10]);
+  });
+
+  it('rejects one corrupted byte of params.bin (CRC), naming the file', () => {
+    const bad = paramsBin.slice();
+    bad[bad.length >> 1] ^= 0x40;
+    const e = artifactError(() => loadProgram(variant('crc', 'params.bin', bad)));
+    expect(e.code).toBe('E_ARTIFACT');
+    expect(e.file).toMatch(/params\.bin$/);
+    expect(e.message).toMatch(/CRC32 mismatch/);
+  });
+
+  it('rejects a truncated params.bin', () => {
+    const e = artifactError(() => loadProgram(variant('trunc', 'params.bin', paramsBin.subarray(0, 100))));
+    expect([e.code, e.message]).toEqual(['E_ARTIFACT', expect.stringMatching(/truncated|header says/)]);
+  });
+
+  it('rejects a truncated or non-JSON schedule.json, naming the file', () => {
+    const e = artifactError(() => loadProgram(variant('json', 'schedule.json', scheduleText.slice(0, scheduleText.length / 2))));
+    expect(e.code).toBe('E_ARTIFACT');
+    expect(e.file).toMatch(/schedule\.json$/);
+    expect(e.message).toMatch(/not valid JSON/);
+  });
+
+  it('rejects a buffer index out of range', () => {
+    const text = mutateSchedule((s) => { s.invocations[1].inputs[0].buffer = 999; });
+    const e = artifactError(() => loadProgram(variant('buf', 'schedule.json', text)));
+    expect([e.code, e.file?.endsWith('schedule.json')]).toEqual(['E_ARTIFACT', true]);
+    expect(e.message).toMatch(/invocations\[1\]\.inputs\[0\]\.buffer/);
+  });
+
+  it('rejects a parameter reference outside params.bin', () => {
+    const text = mutateSchedule((s) => { s.invocations[0].params[0].offset = paramsBin.length; });
+    const e = artifactError(() => loadProgram(variant('poff', 'schedule.json', text)));
+    expect(e.code).toBe('E_ARTIFACT');
+    expect(e.message).toMatch(/invocations\[0\]\.params\[0\]/);
+  });
+
+  it('rejects an unknown kernel and a schedule from another compile', () => {
+    const k = artifactError(() => loadProgram(variant('kern', 'schedule.json', mutateSchedule((s) => { s.invocations[0].kernel = 'fft'; }))));
+    expect([k.code, k.message]).toEqual(['E_ARTIFACT', expect.stringMatching(/unknown kernel 'fft'/)]);
+    const m = artifactError(() => loadProgram(variant('crc2', 'schedule.json', mutateSchedule((s) => { s.params.crc32 = (s.params.crc32 + 1) >>> 0; }))));
+    expect([m.code, m.message]).toEqual(['E_ARTIFACT', expect.stringMatching(/different compiles/)]);
+  });
+
+  it('rejects a buffer placed beyond the target memory', () => {
+    const text = mutateSchedule((s) => {
+      s.memories[0].size = 1 << 30;
+      s.buffers[0].offset = (1 << 30) - s.buffers[0].bytes;
+    });
+    const e = artifactError(() => loadProgram(variant('mem', 'schedule.json', text)));
+    expect([e.code, e.message]).toEqual(['E_ARTIFACT', expect.stringMatching(/exceeds memory 'sram' of target 'generic-dsp'/)]);
+  });
+
+  it('rejects a missing file', () => {
+    const dir = join(root, 'missing');
+    writeArtifacts(dir, { 'schedule.json': scheduleText }, { force: true, modelId: 'x' });
+    const e = artifactError(() => loadProgram(dir));
+    expect([e.code, e.message]).toEqual(['E_ARTIFACT', expect.stringMatching(/missing params\.bin/)]);
+  });
+
+  it('a geometry that disagrees with the tensors fails at run time with a typed error naming the node', () => {
+    const text = mutateSchedule((s) => { s.invocations[0].attrs.kernel_shape = [5, 5]; });
+    const p = loadProgram(variant('geom', 'schedule.json', text));
+    const e = artifactError(() => runProgram(p, defaultInputs(p.schedule.inputs)));
+    expect(e.node).toBe(p.schedule.invocations[0]!.node);
+  });
+});
+
+describe('random damage never crashes the loader or the executor', () => {
+  it('params.bin: every flipped bit, truncation or extension is E_ARTIFACT', () => {
+    fc.assert(fc.property(fc.nat(), fc.integer({ min: 0, max: 7 }), fc.constantFrom('flip', 'cut', 'grow'), (pos, bit, how) => {
+      const i = pos % paramsBin.length;
+      const bytes = how === 'flip' ? paramsBin.slice() : how === 'cut' ? paramsBin.slice(0, i) : new Uint8Array([...paramsBin, bit]);
+      if (how === 'flip') bytes[i] ^= 1 << bit;
+      const e = artifactError(() => programFromArtifacts({ schedule: JSON.parse(scheduleText), paramsBin: bytes }));
+      expect(e.code).toBe('E_ARTIFACT');
+    }), { numRuns: 200 });
+  });
+
+  it('schedule.json: any number replaced by another value loads and runs, or fails with a DspcError', () => {
+    const base = JSON.parse(scheduleText) as unknown;
+    const paths: (string | number)[][] = [];
+    const walk = (v: unknown, at: (string | number)[]): void => {
+      if (typeof v === 'number') paths.push(at);
+      else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...at, i]));
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...at, k]);
+    };
+    walk(base, []);
+    const value = fc.oneof(fc.integer({ min: -3, max: 70000 }), fc.constantFrom(-1, 0, 0.5, 1e9, 2 ** 40, NaN, 'x', null));
+    fc.assert(fc.property(fc.nat(), value, (k, v) => {
+      const s = structuredClone(base) as Json;
+      const path = paths[k % paths.length]!;
+      let o = s;
+      for (const p of path.slice(0, -1)) o = o[p];
+      o[path.at(-1)!] = v;
+      try {
+        const p = programFromArtifacts({ schedule: s, paramsBin });
+        runProgram(p, defaultInputs(p.schedule.inputs));
+      } catch (e) {
+        if (!(e instanceof DspcError)) throw new Error(`${path.join('.')} = ${String(v)}: ${(e as Error).stack}`);
+      }
+    }), { numRuns: 300 });
+  });
+});
