@@ -16,7 +16,7 @@ const BENCHES: Record<string, BenchModule> = {
 
 function usage(): string {
   const lines = Object.entries(BENCHES).map(([k, b]) => `  ${k.padEnd(7)} ${b.what}`);
-  return `usage: npm run bench -- <${Object.keys(BENCHES).join('|')}>\n${lines.join('\n')}`;
+  return `usage: npm run bench -- <${Object.keys(BENCHES).join('|')}> ... (no argument: all of them, in this order)\n${lines.join('\n')}`;
 }
 
 async function runOne(name: string): Promise<boolean> {

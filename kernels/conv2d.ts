@@ -2,9 +2,9 @@
 // int32 bias, zero points, TFLite requantization, output clamp and an optional fused activation epilogue.
 // Contract: run() is the device's bit-exact reference; work() is the cost formula of docs/cost-model.md.
 
-import { epilogueFn, preActivationZeroPoint } from './activations.js';
+import { epilogueFn, epilogueTable, preActivationZeroPoint } from './activations.js';
 import { allocCodes, ceilDiv, field, kernelError, laneVectors, numel, outTensor, paramBytesOf, qdtypeOf, scalar, cyclesPerVector, epilogueCycles, tensorBytes } from './common.js';
-import { OUTPUT_STAGE_FIELDS, outputStageParams, quantizeWeightsPerChannel, writeChannel, type OutputClamp } from './output-stage.js';
+import { OUTPUT_STAGE_FIELDS, outputStageParams, quantizeWeightsPerChannel, writeChannel, writeChannelInt8, type OutputClamp } from './output-stage.js';
 import type { Target } from './target.js';
 import type { Invocation, KernelDef, KernelWork, ParamValues, QTensor, QuantParams } from './types.js';
 
@@ -62,11 +62,29 @@ export function conv2dParams(w: ConvWeightsInput, inQ: QuantParams, outQ: QuantP
   return { weights: q.codes, ...outputStageParams(q.scales, w.bias, inQ, outQ, clamp) };
 }
 
+/**
+ * Scratch arrays reused across calls (acc, columns, padded and packed inputs reach tens of MB for 224x224 models;
+ * allocating and zero-filling them per invocation costs more than some of the convolutions). Every user overwrites
+ * the whole view it asks for, except the padded input, which clears its own borders. Kernels run synchronously and
+ * never re-enter, so one slot per purpose suffices.
+ */
+const scratchSlots = new Map<string, ArrayBuffer>();
+function scratch<T extends Float64Array | Int32Array>(slot: string, ctor: { new(b: ArrayBuffer, o: number, n: number): T; BYTES_PER_ELEMENT: number }, n: number): T {
+  const bytes = n * ctor.BYTES_PER_ELEMENT;
+  let buf = scratchSlots.get(slot);
+  if (!buf || buf.byteLength < bytes) {
+    buf = new ArrayBuffer(Math.max(bytes, Math.ceil((buf?.byteLength ?? 0) * 1.5)));
+    scratchSlots.set(slot, buf);
+  }
+  return new ctor(buf, 0, n);
+}
+
 /** Input codes minus zero point, zero-padded, one image: Int32Array [C, H+pt+pb, W+pl+pr]. */
 function paddedInput(x: QTensor, g: ConvGeometry, image: number): { xp: Int32Array; ph: number; pw: number } {
   const ph = g.h + g.pt + g.pb;
   const pw = g.w + g.pl + g.pr;
-  const xp = new Int32Array(g.c * ph * pw);
+  const xp = scratch('xp', Int32Array, g.c * ph * pw);
+  if (g.pt + g.pb + g.pl + g.pr > 0) xp.fill(0);
   const zp = x.zeroPoint;
   const src = x.data;
   const plane = g.h * g.w;
@@ -172,6 +190,156 @@ function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, n: number
   return s;
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Pixel-pair packing: two output pixels per double. With column entries a + S*b (|a|, |b| <= xmax) every dot product
+// is A + S*B with |A|, |B| <= bound = taps * wmax * xmax; for S > 2*bound and S*bound + bound < 2^53 both halves are
+// exact and B = round(total / S), A = total - S*B. Each multiply-add then does two MACs (int8 programs; int16
+// inputs exceed the bound and take the unpacked path).
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The packing scale for a dot product of `terms` terms, or 0 when two halves would not stay exact. */
+function packScale(terms: number, wts: Int8Array, x: QTensor): number {
+  const wmax = maxAbs(wts);
+  const { qmin, qmax } = x.data instanceof Int8Array ? { qmin: -128, qmax: 127 } : { qmin: -32768, qmax: 32767 };
+  const xmax = Math.max(Math.abs(qmin - x.zeroPoint), Math.abs(qmax - x.zeroPoint));
+  const bound = Math.max(1, terms * wmax * xmax);
+  const scale = 2 ** Math.ceil(Math.log2(2 * bound + 2));
+  return scale * bound + bound < 2 ** 52 ? scale : 0;
+}
+
+/** Largest |w| of a weight table, cached per table (parameter tables are immutable once loaded). */
+const maxAbsCache = new WeakMap<Int8Array, number>();
+function maxAbs(wts: Int8Array): number {
+  let m = maxAbsCache.get(wts);
+  if (m === undefined) {
+    m = 0;
+    for (let i = 0; i < wts.length; i++) m = Math.max(m, Math.abs(wts[i]!));
+    maxAbsCache.set(wts, m);
+  }
+  return m;
+}
+
+/** Split packed sums (pixel pairs) into out[oc][p]: low half is pixel 2q, high half pixel 2q+1 (dropped past P). */
+function unpack(s: number, scale: number, inv: number, out: Float64Array, at: number, hasSecond: boolean): void {
+  const h = Math.round(s * inv);
+  out[at] = s - h * scale;
+  if (hasSecond) out[at + 1] = h;
+}
+
+/** im2col of one group with output pixels (2q, 2q+1) packed: cols[q * K + k]. */
+function im2colPacked(xp: Int32Array, ph: number, pw: number, g: ConvGeometry, grp: number, cols: Float64Array, scale: number): void {
+  const cg = g.c / g.group;
+  const k = cg * g.kh * g.kw;
+  const pixels = g.oh * g.ow;
+  for (let q = 0; 2 * q < pixels; q++) {
+    const p0 = 2 * q;
+    const y0 = Math.floor(p0 / g.ow), x0 = p0 - y0 * g.ow;
+    const two = p0 + 1 < pixels;
+    const y1 = two ? Math.floor((p0 + 1) / g.ow) : y0, x1 = two ? p0 + 1 - y1 * g.ow : x0;
+    const s1 = two ? scale : 0;
+    let dst = q * k;
+    for (let icg = 0; icg < cg; icg++) {
+      const plane = (grp * cg + icg) * ph * pw;
+      for (let i = 0; i < g.kh; i++) {
+        const r0 = plane + (y0 * g.sh + i * g.dh) * pw + x0 * g.sw;
+        const r1 = plane + (y1 * g.sh + i * g.dh) * pw + x1 * g.sw;
+        for (let j = 0; j < g.kw; j++) cols[dst++] = xp[r0 + j * g.dw]! + s1 * xp[r1 + j * g.dw]!;
+      }
+    }
+  }
+}
+
+/** gemmBlock over packed pixel pairs: 4 output channels x 2 pairs (16 MACs per 8 multiply-adds). */
+function gemmPacked(wf: Float64Array, cols: Float64Array, k: number, ocFrom: number, ocTo: number, pixels: number, out: Float64Array, scale: number): void {
+  const pairs = (pixels + 1) >> 1;
+  const inv = 1 / scale;
+  const last = (q: number): boolean => 2 * q + 1 < pixels;
+  let oc = ocFrom;
+  for (; oc + 3 < ocTo; oc += 4) {
+    const w0 = oc * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
+    let q = 0;
+    for (; q + 1 < pairs; q += 2) {
+      const xa = q * k, xb = xa + k;
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+      for (let c = 0; c < k; c++) {
+        const u = cols[xa + c]!, v = cols[xb + c]!;
+        const k0 = wf[w0 + c]!, k1 = wf[w1 + c]!, k2 = wf[w2 + c]!, k3 = wf[w3 + c]!;
+        a0 += k0 * u; a1 += k1 * u; a2 += k2 * u; a3 += k3 * u;
+        b0 += k0 * v; b1 += k1 * v; b2 += k2 * v; b3 += k3 * v;
+      }
+      const p = 2 * q;
+      const two = last(q + 1);
+      unpack(a0, scale, inv, out, oc * pixels + p, true); unpack(b0, scale, inv, out, oc * pixels + p + 2, two);
+      unpack(a1, scale, inv, out, (oc + 1) * pixels + p, true); unpack(b1, scale, inv, out, (oc + 1) * pixels + p + 2, two);
+      unpack(a2, scale, inv, out, (oc + 2) * pixels + p, true); unpack(b2, scale, inv, out, (oc + 2) * pixels + p + 2, two);
+      unpack(a3, scale, inv, out, (oc + 3) * pixels + p, true); unpack(b3, scale, inv, out, (oc + 3) * pixels + p + 2, two);
+    }
+    for (; q < pairs; q++) {
+      for (let o = oc; o < oc + 4; o++) unpack(dot(wf, o * k, cols, q * k, k), scale, inv, out, o * pixels + 2 * q, last(q));
+    }
+  }
+  for (; oc < ocTo; oc++) {
+    for (let q = 0; q < pairs; q++) unpack(dot(wf, oc * k, cols, q * k, k), scale, inv, out, oc * pixels + 2 * q, last(q));
+  }
+}
+
+/** Depthwise channel over pixel pairs (x, x+1) of each output row: pk[i] = xp[i] + S * xp[i + sw]. */
+function depthwisePacked(acc: Float64Array, pk: Float64Array, pw: number, xBase: number, wts: Int8Array, wBase: number, g: ConvGeometry, scale: number): void {
+  const taps = g.kh * g.kw;
+  const off = new Int32Array(taps);
+  const wk = new Float64Array(taps);
+  for (let i = 0; i < g.kh; i++) {
+    for (let j = 0; j < g.kw; j++) {
+      off[i * g.kw + j] = i * g.dh * pw + j * g.dw;
+      wk[i * g.kw + j] = wts[wBase + i * g.kw + j]!;
+    }
+  }
+  const inv = 1 / scale;
+  if (taps === 9) {
+    depthwisePacked9(acc, pk, pw, xBase, wk, off, g, scale);
+    return;
+  }
+  for (let y = 0; y < g.oh; y++) {
+    const rowBase = xBase + y * g.sh * pw;
+    const a = y * g.ow;
+    for (let x = 0; x < g.ow; x += 2) {
+      const b = rowBase + x * g.sw;
+      let s = 0;
+      for (let t = 0; t < taps; t++) s += wk[t]! * pk[b + off[t]!]!;
+      unpack(s, scale, inv, acc, a + x, x + 1 < g.ow);
+    }
+  }
+}
+
+/** The 3x3 case of depthwisePacked with taps and offsets in registers. */
+function depthwisePacked9(acc: Float64Array, pk: Float64Array, pw: number, xBase: number, wk: Float64Array, off: Int32Array, g: ConvGeometry, scale: number): void {
+  const w0 = wk[0]!, w1 = wk[1]!, w2 = wk[2]!, w3 = wk[3]!, w4 = wk[4]!, w5 = wk[5]!, w6 = wk[6]!, w7 = wk[7]!, w8 = wk[8]!;
+  const o0 = off[0]!, o1 = off[1]!, o2 = off[2]!, o3 = off[3]!, o4 = off[4]!, o5 = off[5]!, o6 = off[6]!, o7 = off[7]!, o8 = off[8]!;
+  const inv = 1 / scale;
+  const even = g.ow & ~1;
+  const step = 2 * g.sw;
+  for (let y = 0; y < g.oh; y++) {
+    let b = xBase + y * g.sh * pw;
+    const a = y * g.ow;
+    for (let x = 0; x < g.ow; x += 2, b += step) {
+      const s = w0 * pk[b + o0]! + w1 * pk[b + o1]! + w2 * pk[b + o2]! + w3 * pk[b + o3]! + w4 * pk[b + o4]!
+        + w5 * pk[b + o5]! + w6 * pk[b + o6]! + w7 * pk[b + o7]! + w8 * pk[b + o8]!;
+      const h = Math.round(s * inv);
+      acc[a + x] = s - h * scale;
+      if (x < even) acc[a + x + 1] = h;
+    }
+  }
+}
+
+/** pk[i] = xp[i] + scale * xp[i + step] (0 past the end): the input of depthwisePacked. */
+function packPairs(xp: Int32Array, step: number, scale: number): Float64Array {
+  const pk = scratch('pk', Float64Array, xp.length);
+  const n = xp.length - step;
+  for (let i = 0; i < n; i++) pk[i] = xp[i]! + scale * xp[i + step]!;
+  for (let i = Math.max(0, n); i < xp.length; i++) pk[i] = xp[i]!;
+  return pk;
+}
+
 function runConv(inv: Invocation, inputs: QTensor[], params: ParamValues, epilogueParams?: ParamValues): QTensor[] {
   const g = convGeometry(inv);
   const x = inputs[0]!;
@@ -186,28 +354,46 @@ function runConv(inv: Invocation, inputs: QTensor[], params: ParamValues, epilog
   const lo = scalar(inv, params, 'out_min');
   const hi = scalar(inv, params, 'out_max');
   const zp = preActivationZeroPoint(inv, epilogueParams);
-  const epi = epilogueFn(inv, epilogueParams);
   const out = allocCodes(qdtypeOf(o), numel(o.shape));
+  const epi = out instanceof Int8Array ? null : epilogueFn(inv, epilogueParams);
+  const epiTable = out instanceof Int8Array ? epilogueTable(inv, epilogueParams) : null;
   const planeOut = g.oh * g.ow;
-  const acc = new Float64Array(g.oc * planeOut);
+  const acc = scratch('acc', Float64Array, g.oc * planeOut);
   const depthwise = cg === 1;
   const k = cg * g.kh * g.kw;
+  const scale = packScale(k, wts, x);
   const wf = depthwise ? null : Float64Array.from(wts);
-  const cols = depthwise ? null : new Float64Array(planeOut * k);
+  const cols = depthwise ? null : scratch('cols', Float64Array, (scale ? (planeOut + 1) >> 1 : planeOut) * k);
   for (let n = 0; n < g.n; n++) {
     const { xp, ph, pw } = paddedInput(x, g, n);
+    const pk = depthwise && scale ? packPairs(xp, g.sw, scale) : null;
     for (let grp = 0; grp < g.group; grp++) {
       if (depthwise) {
         for (let oc = grp * ocg; oc < (grp + 1) * ocg; oc++) {
-          depthwiseChannel(acc.subarray(oc * planeOut, (oc + 1) * planeOut), xp, pw, grp * ph * pw, wts, oc * g.kh * g.kw, g);
+          const a = acc.subarray(oc * planeOut, (oc + 1) * planeOut);
+          if (pk) depthwisePacked(a, pk, pw, grp * ph * pw, wts, oc * g.kh * g.kw, g, scale);
+          else depthwiseChannel(a, xp, pw, grp * ph * pw, wts, oc * g.kh * g.kw, g);
         }
+      } else if (scale) {
+        im2colPacked(xp, ph, pw, g, grp, cols!, scale);
+        gemmPacked(wf!, cols!, k, grp * ocg, (grp + 1) * ocg, planeOut, acc, scale);
       } else {
         im2col(xp, ph, pw, g, grp, cols!);
         gemmBlock(wf!, cols!, k, grp * ocg, (grp + 1) * ocg, planeOut, acc);
       }
     }
-    for (let oc = 0; oc < g.oc; oc++) {
-      writeChannel(acc.subarray(oc * planeOut, (oc + 1) * planeOut), planeOut, out, (n * g.oc + oc) * planeOut, 1, bias[oc]!, mult[oc]!, shift[oc]!, zp, lo, hi, oc, epi);
+    if (out instanceof Int8Array) {
+      // int8: the epilogue as a code table in the loop (a function call per element costs more than the rest of it)
+      const tbl = epiTable?.table ?? null;
+      const perChannel = (epiTable?.channels ?? 1) > 1;
+      if (perChannel && epiTable!.channels !== g.oc) throw kernelError(inv, `epilogue table has ${epiTable!.channels} channels, the output ${g.oc}`);
+      for (let oc = 0; oc < g.oc; oc++) {
+        writeChannelInt8(acc.subarray(oc * planeOut, (oc + 1) * planeOut), planeOut, out, (n * g.oc + oc) * planeOut, bias[oc]!, mult[oc]!, shift[oc]!, zp, lo, hi, tbl, perChannel ? oc * 256 : 0);
+      }
+    } else {
+      for (let oc = 0; oc < g.oc; oc++) {
+        writeChannel(acc.subarray(oc * planeOut, (oc + 1) * planeOut), planeOut, out, (n * g.oc + oc) * planeOut, 1, bias[oc]!, mult[oc]!, shift[oc]!, zp, lo, hi, oc, epi);
+      }
     }
   }
   return [outTensor(o, out)];

@@ -90,9 +90,13 @@ export function outputStageParams(
 
 /**
  * Writes one output channel: code = clamp(zp + MBQM(acc + bias, m, s), out_min, out_max), then the epilogue.
- * `acc` holds exact integer sums (< 2^53) in a Float64Array. The common case (int32 accumulator, right shift,
- * product below 2^52) is inlined here because it runs once per output element; everything else goes through
- * multiplyByQuantizedMultiplierWide, which computes the same function.
+ * `acc` holds exact integer sums (< 2^53) in a Float64Array. The common case (right shift, |v * m| < 2^52) is
+ * inlined here because it runs once per output element, and written without data-dependent branches (signs of
+ * accumulators are random, so branches on them mispredict about half the time):
+ *   SRDHM(v, m) = trunc((v*m + (v*m >= 0 ? 2^30 : 1 - 2^30)) / 2^31) = floor(v*m/2^31 + 1/2)   (exact below 2^52)
+ *   RDBPOT(h, e) = (h >> e) + (remainder > threshold), the comparison taken from the sign bit of threshold - remainder
+ *   clamp by masks of sign bits.
+ * Everything else goes through multiplyByQuantizedMultiplierWide, which computes the same function.
  */
 export function writeChannel(
   acc: Float64Array,
@@ -112,21 +116,57 @@ export function writeChannel(
   const right = shift > 0 ? 0 : -shift;
   const mask = right >= 31 ? 0x7fffffff : (1 << right) - 1;
   const half = mask >>> 1;
-  const limit = 2 ** 52;
-  const fast = shift <= 0 && multiplier !== INT32_MIN;
+  // |v| <= vlim keeps v*m below 2^52 (and v inside int32); outside, the general path.
+  const vlim = shift <= 0 && multiplier !== INT32_MIN ? Math.min(INT32_MAX, Math.floor((2 ** 52 - 1) / Math.max(1, Math.abs(multiplier)))) : -1;
+  const m = multiplier / 2147483648; // exact: a power-of-two scaling
   for (let p = 0; p < count; p++) {
     const v = acc[p]! + bias;
-    const prod = v * multiplier;
     let y: number;
-    if (fast && prod < limit && prod > -limit && v >= INT32_MIN && v <= INT32_MAX) {
-      const h = Math.trunc((prod + (prod >= 0 ? 1073741824 : -1073741823)) / 2147483648) | 0;
-      y = (h >> right) + ((h & mask) > half + (h < 0 ? 1 : 0) ? 1 : 0);
+    if (v <= vlim && v >= -vlim) {
+      const h = Math.floor(v * m + 0.5) | 0;
+      y = (h >> right) + (((half + (h >>> 31)) - (h & mask)) >>> 31);
     } else {
-      y = multiplyByQuantizedMultiplierWide(v, multiplier, shift);
+      // bounded so the mask clamp below stays in int32 (the final clamp to [lo, hi] gives the same code)
+      y = Math.max(-16777216, Math.min(16777216, multiplyByQuantizedMultiplierWide(v, multiplier, shift)));
     }
     let q = zp + y;
-    q = q < lo ? lo : q;
-    q = q > hi ? hi : q;
+    let d = q - lo;
+    q -= d & (d >> 31); // max(q, lo)
+    d = q - hi;
+    q = hi + (d & (d >> 31)); // min(q, hi)
     out[outBase + p * outStride] = epilogue ? epilogue(q, channel) : q;
+  }
+}
+
+/**
+ * writeChannel for int8 outputs with the epilogue as a code table (tbl[tbase + code + 128]) instead of a function:
+ * the same integer steps (kept in step with writeChannel above), without a call per element in the hottest loop of
+ * the simulator.
+ */
+export function writeChannelInt8(
+  acc: Float64Array, count: number, out: Int8Array, outBase: number, bias: number, multiplier: number, shift: number,
+  zp: number, lo: number, hi: number, tbl: Int16Array | null, tbase: number,
+): void {
+  const right = shift > 0 ? 0 : -shift;
+  const mask = right >= 31 ? 0x7fffffff : (1 << right) - 1;
+  const half = mask >>> 1;
+  const vlim = shift <= 0 && multiplier !== INT32_MIN ? Math.min(INT32_MAX, Math.floor((2 ** 52 - 1) / Math.max(1, Math.abs(multiplier)))) : -1;
+  const m = multiplier / 2147483648;
+  const t0 = tbase + 128;
+  for (let p = 0; p < count; p++) {
+    const v = acc[p]! + bias;
+    let y: number;
+    if (v <= vlim && v >= -vlim) {
+      const h = Math.floor(v * m + 0.5) | 0;
+      y = (h >> right) + (((half + (h >>> 31)) - (h & mask)) >>> 31);
+    } else {
+      y = Math.max(-16777216, Math.min(16777216, multiplyByQuantizedMultiplierWide(v, multiplier, shift)));
+    }
+    let q = zp + y;
+    let d = q - lo;
+    q -= d & (d >> 31);
+    d = q - hi;
+    q = hi + (d & (d >> 31));
+    out[outBase + p] = tbl === null ? q : tbl[t0 + q]!;
   }
 }

@@ -2,11 +2,15 @@
 // Contract: re-exports only; stable names documented in docs/api.md (nothing here imports src/cli).
 
 export {
-  loadModel, optimize, inspectModel, inspectArtifacts, run, readTensors, writeTensors, bindInputs, resolveTarget, toOnnx,
+  compile, optimize, simulate, loadModel, inspectModel, inspectArtifacts, readArtifacts, run, readTensors, writeTensors,
+  bindInputs, resolveTarget, toOnnx, modelIdOf, OPTIMIZED_MODEL_FILE,
 } from './pipeline.js';
 export type {
-  ArtifactsInfo, LoadOptions, ModelInfo, NamedTensor, OptimizeOptions, OptimizeResult, ProgressFn, TargetSpec,
+  ArtifactsInfo, CompileOptions, CompileResult, LoadOptions, ModelInfo, NamedTensor, OptimizeOptions, OptimizeResult,
+  ProgressFn, Reference, SimulateDirOptions, SimulateResult, TargetSpec,
 } from './pipeline.js';
+export type { Artifacts, BackendReport, FusionVerdict } from './backend/index.js';
+export type { SpeedupReport, FunctionalReport, KernelCycles } from './sim/index.js';
 
 // IR and front end
 export { DspcError, isDspcError } from './ir/errors.js';

@@ -171,11 +171,18 @@ export async function compile(modelPath: string, opts: CompileOptions = {}): Pro
   const progress = opts.onProgress ?? ((): void => {});
   const fuse = opts.fuse ?? true;
   const target = resolveTarget(opts.target);
+
+  // 1. import + verify (the importer infers shapes and verifies)
   const source = loadModel(modelPath, opts);
   const modelId = modelIdOf(modelPath, source);
+
+  // 2. optimize: the graph passes; --no-fuse runs none, so the imported graph is also the unfused baseline
   const verify = opts.verifyEachPass ?? process.env['DSPC_DEBUG'] === '1';
   const optimized = fuse ? optimizeGraph(source, passContext(target, verify)) : { graph: source, report: unchangedReport(source) };
   if (fuse) verifyGraph(optimized.graph, { stage: 'optimize', file: modelPath });
+
+  // 3-7. quantize/calibrate -> fusion verdicts -> kernel selection and lowering -> emission, for the program and
+  // (when fused) the --no-fuse baseline the report and the simulator compare with
   const bopts = backendOptions(source, opts, modelId);
   const steps = fuse ? 2 : 1;
   progress('quantize and lower', 0, steps);
@@ -183,18 +190,24 @@ export async function compile(modelPath: string, opts: CompileOptions = {}): Pro
   progress('quantize and lower', 1, steps);
   const baseline = fuse ? compileGraph(source, target, bopts) : undefined;
   progress('quantize and lower', steps, steps);
+
+  // the float reference the simulator's functional check compares against
   const reference = referenceRun(source, artifacts);
   const result: CompileResult = {
     model: modelPath, modelId, target, dtype: bopts.dtype ?? 'int8', fused: fuse, source, optimized: optimized.graph,
     passReport: optimized.report, artifacts, reference, files: [],
   };
   if (baseline) result.baseline = baseline;
+
+  // write everything in one atomic directory write
   if (opts.out !== undefined) {
     const files = emittedFiles(artifacts, baseline, reference);
     writeArtifacts(opts.out, files, { force: opts.force ?? false, modelId });
     result.outDir = opts.out;
     result.files = Object.keys(files).sort();
   }
+
+  // 8. simulate the emitted bytes (not the in-memory graph): cycles of fused/unfused/ideal, bit-accurate run
   if (opts.simulate) {
     const fusedProgram = programOf(artifacts, target);
     const unfusedProgram = baseline ? programOf(baseline, target) : fusedProgram;
@@ -213,13 +226,15 @@ function referenceRun(source: Graph, a: Artifacts): Reference {
   };
 }
 
+/** The program as the simulator would load it from disk (schedule through JSON, params.bin parsed and checked). */
 function programOf(a: Artifacts, target: Target): Program {
   return programFromArtifacts({ schedule: JSON.parse(JSON.stringify(a.schedule)) as unknown, paramsBin: a.paramsBin, report: a.report }, { target });
 }
 
 /** Cycle estimates (fused, unfused, ideal) plus the bit-accurate run of both programs against the reference. */
 function simulatePrograms(fused: Program, unfused: Program, ref: Reference | null, progress: ProgressFn): SpeedupReport {
-  const report = speedupReport(fused, unfused === fused ? undefined : unfused);
+  // a --no-fuse program is its own unfused program (as simulateDir treats it): speedup 1 by definition
+  const report = speedupReport(fused, unfused);
   if (!ref) return report;
   const total = fused.schedule.invocations.length + (unfused === fused ? 0 : unfused.schedule.invocations.length);
   let done = 0;

@@ -28,7 +28,17 @@ function invokedDirectly(): boolean {
   }
 }
 
+/** `dspc ... | head`: the reader closing the pipe early is not an error of ours; stop quietly like other Unix tools. */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 if (invokedDirectly()) {
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   // Exit through process.exitCode, not process.exit(): stdout may still be draining into a pipe.
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -4,7 +4,7 @@
 import type { CompileResult, SimulateResult } from '../pipeline.js';
 import type { Schedule } from '../../kernels/artifacts.js';
 import type { SpeedupReport } from '../sim/index.js';
-import { chainsTable, opLookup, shortName } from './tables.js';
+import { chainsTable, modelLabel, opLookup, shortName } from './tables.js';
 import { fmtBytes, fmtInt, fmtPct, fmtShape, renderTable } from './term.js';
 import type { Output } from './term.js';
 
@@ -32,21 +32,24 @@ export function printCompile(out: Output, res: CompileResult, o: CompileTextOpti
   const c = out.c;
   const r = res.artifacts.report;
   const p = res.passReport;
-  out.info(`${c.bold(res.source.name)} ${c.dim(res.model)} → ${c.bold(res.target.id)}, ${res.dtype}${res.fused ? '' : c.yellow(' (--no-fuse)')}`);
+  out.info(`${c.bold(modelLabel(res.model))} ${c.dim(`(${res.model}, graph ${res.source.name})`)} → ${c.bold(res.target.id)}, ${res.dtype}${res.fused ? '' : c.yellow(' (--no-fuse)')}`);
   const line = (k: string, v: string): void => out.info(`  ${k.padEnd(12)} ${v}`);
   line('graph', `${p.nodes.before} nodes → ${c.bold(String(p.nodes.after))}, activation nodes ${p.activations.before} → ${c.bold(String(p.activations.after))}`);
   line('kernels', `${r.kernels.before} → ${c.bold(String(r.kernels.after))}  (${byTypeText(r.kernels.byType)})`);
   line('activations', `${r.activations.standalone} standalone ${r.activations.standalone === 1 ? 'kernel' : 'kernels'}, ${r.activations.folded} folded into epilogues`);
   if (r.fusion.length) {
     const exact = r.fusion.filter((v) => v.bitExact).length;
+    const inexact = r.fusion.filter((v) => v.accepted && !v.bitExact).length;
     const rejected = r.fusion.filter((v) => !v.accepted).length;
-    line('fusion', `${r.fusion.length} fused nodes judged on every input code: ${exact} bit-exact` +
-      `${exact < r.fusion.length ? `, ${r.fusion.length - exact} within the float policy` : ''}${rejected ? c.yellow(`, ${rejected} rejected (kept unfused)`) : ''}`);
+    const parts = [`${exact} bit-exact`];
+    if (inexact) parts.push(`${inexact} accepted as never further from float than the chain`);
+    if (rejected) parts.push(c.yellow(`${rejected} rejected (kept unfused)`));
+    line('fusion', `${r.fusion.length} fused nodes checked on every input code: ${parts.join(', ')}`);
   }
   const fits = r.memory.onChip.fits ? c.green('fits') : c.yellow(`${r.memory.spilledBuffers} buffers spilled`);
   line('memory', `peak ${fmtBytes(r.memory.peakBytes)} of ${r.memory.onChip.memory} ${fmtBytes(r.memory.onChip.size)} (${fits}); params ${fmtBytes(r.memory.paramBytes)}`);
   const cal = r.calibration;
-  line('calibration', cal.source === 'random' ? `seeded random inputs (seed ${cal.seed}, ${cal.samples} samples; use --calib dir for real data)` : `${cal.samples} samples from --calib`);
+  line('calibration', cal.source === 'random' ? `seeded random inputs (seed ${cal.seed}, ${cal.samples} samples; use --calib dir for real data)` : `${cal.samples} ${cal.samples === 1 ? 'sample' : 'samples'} from --calib`);
   if (p.chains.length) out.info('\n' + chainsTable(p.chains, opLookup(res.source), c));
   if (res.simulation) {
     if (o.perKernel) out.info('\n' + perKernelTable(res.simulation, res.artifacts.schedule, out));
@@ -107,7 +110,7 @@ export function speedupLines(s: SpeedupReport, out: Output): string[] {
 
 export function printSimulate(out: Output, res: SimulateResult, perKernel: boolean, written: string[]): void {
   const s = res.report;
-  out.info(`${out.c.bold(s.model)} ${out.c.dim(res.dir)} on ${s.target}, ${s.dtype}`);
+  out.info(`${out.c.bold(s.model)} ${out.c.dim(`(${res.dir})`)} on ${s.target}, ${s.dtype}`);
   if (perKernel) out.info('\n' + perKernelTable(s, res.schedule, out) + '\n');
   out.info(speedupLines(s, out).join('\n'));
   if (written.length) out.info(`\nwrote ${written.join(', ')}`);

@@ -32,3 +32,11 @@ export function rulesTable(rules: Record<string, number>, c?: Colors): string {
     c,
   );
 }
+
+/** What to call a model in headlines: the file stem, or the folder name for the ONNX-zoo layout `<name>/model.onnx`. */
+export function modelLabel(file: string): string {
+  const parts = file.split(/[\\/]/).filter(Boolean);
+  const base = parts[parts.length - 1] ?? file;
+  const stem = base.replace(/\.onnx$/i, '');
+  return stem === 'model' && parts.length > 1 ? parts[parts.length - 2]! : stem;
+}

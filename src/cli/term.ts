@@ -44,13 +44,6 @@ export class Output {
     this.out.write(text + '\n');
   }
 
-  /** A warning on stderr (suppressed by --quiet; kept with --json because stdout stays machine-readable). */
-  warn(text: string): void {
-    if (this.mode.quiet) return;
-    this.stopProgress();
-    this.err.write(`${this.ce.yellow('dspc: warning:')} ${text}\n`);
-  }
-
   /** The machine-readable result of a --json command: exactly one JSON document on stdout. */
   json(value: unknown): void {
     this.out.write(JSON.stringify(value, null, 2) + '\n');

@@ -53,8 +53,14 @@ export class Branch {
   /** Unclamped s*domain interval (real arithmetic). */
   ulo: number;
   uhi: number;
-  /** Largest amplification applied since a step whose value could be subnormal (0: none). */
-  u = 0;
+  /**
+   * Bound, in units of 2^-150, on |chain - fused| from subnormal roundings: a product that may land below
+   * FLT_MIN_NORMAL rounds with absolute error <= 2^-150, and every later slope of the chain multiplies that error,
+   * which the fused kernel (one rounding) does not make.
+   */
+  err = 0;
+  /** The last product may have been rounded in the subnormal range. */
+  private sub = false;
   /** Smallest net gain applied since a step whose value could overflow (Infinity: none pending). */
   o = Infinity;
   /** Sequential float32 roundings on the linear part. */
@@ -123,12 +129,15 @@ export class Branch {
       this.h = h;
     }
     const g = Math.abs(a);
-    this.u *= g;
+    this.err = (this.err + (this.sub ? 1 : 0)) * g;
     this.o *= g;
     const lo = this.vlo(), hi = this.vhi();
     const minAbs = lo > 0 ? lo : hi < 0 ? -hi : 0;
-    if (minAbs < FLT_MIN_NORMAL) this.u = Math.max(this.u, 1);
+    this.sub = minAbs < FLT_MIN_NORMAL;
     if (Math.max(Math.abs(lo), Math.abs(hi)) > FLT_MAX) {
+      // the chain's value is then +-inf, not the real product: later clamps meet an infinity
+      if (lo < -FLT_MAX) this.ulo = -Infinity;
+      if (hi > FLT_MAX) this.uhi = Infinity;
       this.o = Math.min(this.o, 1);
       this.inf = true;
     }
@@ -165,15 +174,20 @@ export class Branch {
     if (this.broken) return 'the chain computes NaN (0 * inf) or mixes signs on one half-line';
     if (this.dead || this.isConst) return null;
     if (this.roundings > MAX_ROUNDINGS) return `${this.roundings} sequential slope products round differently from one`;
-    if (this.u > MAX_UNDERFLOW_GAIN) return `a slope amplifies a float32 underflow of an earlier one by ${fmtG(this.u)}`;
+    if (this.err > MAX_UNDERFLOW_GAIN) return `a slope amplifies a float32 underflow of an earlier one by ${fmtG(this.err)}`;
     if (this.o < 1) return `an earlier slope may overflow float32 before a later one shrinks it by ${fmtG(this.o)}`;
     const k = f32(this.s);
     if (!Number.isFinite(k)) return `the fused slope ${fmtG(this.s)} overflows float32`;
-    if (Math.abs(k) < FLT_MIN_NORMAL) {
-      const maxAbs = Math.max(Math.abs(this.dlo), Math.abs(this.dhi));
-      if (maxAbs > MAX_UNDERFLOW_GAIN) return `the fused slope ${fmtG(this.s)} is not a normal float32`;
-    }
+    if (this.underflowError() > MAX_UNDERFLOW_GAIN) return `the fused slope ${fmtG(this.s)} is not a normal float32`;
     return null;
+  }
+
+  /** Bound on |chain - fused| in units of 2^-150 (subnormal roundings, and a fused slope that is itself subnormal). */
+  underflowError(): number {
+    if (this.dead || this.isConst) return 0;
+    const k = f32(this.s);
+    const kErr = k !== this.s && Math.abs(k) < FLT_MIN_NORMAL ? Math.max(Math.abs(this.dlo), Math.abs(this.dhi)) : 0;
+    return this.err + kErr;
   }
 }
 
@@ -249,6 +263,11 @@ export class ElemChain {
 
   inexactness(): string | null {
     return this.neg.inexactness() ?? this.pos.inexactness();
+  }
+
+  /** Bound on |chain - fused| in units of 2^-150; later kernels may amplify it (see chains.ts). */
+  underflowError(): number {
+    return Math.max(this.neg.underflowError(), this.pos.underflowError());
   }
 
   /** Whether the output may hold +-inf. */

@@ -5,8 +5,9 @@ import type { Node } from '../ir/graph.js';
 import type { ChannelRange } from './algebra.js';
 import type { ChoiceResult, Composite } from './kernel-choice.js';
 import { chooseKernel, kernelRank } from './kernel-choice.js';
+import { MAX_UNDERFLOW_GAIN } from './algebra.js';
 import type { ActForm } from './params.js';
-import { actForm, applyForm, compositeShape, startComposite } from './params.js';
+import { FormCache, applyForm, compositeShape, isPiecewiseLinear, startComposite } from './params.js';
 import type { RangeAnalysis } from './value-range.js';
 import type { Work } from './work.js';
 
@@ -38,14 +39,15 @@ export interface Segment {
 /** Chains of the graph, in topological order of their heads. Forks (two activation readers) end a chain. */
 export function findChains(work: Work): Chain[] {
   const n = work.slots.length;
+  const cache = new FormCache((name) => work.initializer(name));
   const forms: (ActForm | undefined)[] = new Array(n);
   const prev = new Int32Array(n).fill(-1), next = new Int32Array(n).fill(-1), readers = new Int32Array(n);
   for (let s = 0; s < n; s++) {
     const node = work.slots[s];
-    if (!node || node.outputs.length !== 1 || !node.inputs[0]) continue;
+    if (!node || !isPiecewiseLinear(node.op) || node.outputs.length !== 1 || !node.inputs[0]) continue;
     const info = work.info(node.inputs[0]);
     if (!info || (info.dtype !== 'float32' && info.dtype !== 'float64')) continue;
-    const f = actForm(node, (name) => work.initializer(name), info.shape.length);
+    const f = cache.get(node, info.shape.length);
     if (!f) continue;
     forms[s] = f;
     const p = work.slotOf(work.resolve(node.inputs[0]));
@@ -93,10 +95,20 @@ export function composeSegment(work: Work, ranges: RangeAnalysis, members: reado
   return c;
 }
 
-/** Kernel for a segment; a merge of several nodes must not need a kernel costlier than its members'. */
-function judge(c: Composite, members: readonly Member[], from: number, to: number, kernels: readonly string[]): ChoiceResult {
+/**
+ * Kernel for a segment; a merge of several nodes must not need a kernel costlier than its members', and its
+ * subnormal-range deviation, times what the rest of the chain may amplify it by, stays below FLT_MIN_NORMAL.
+ */
+function judge(
+  c: Composite, members: readonly Member[], from: number, to: number, kernels: readonly string[], gainAfter: number,
+): ChoiceResult {
   const r = chooseKernel(c, kernels);
   if (!r.ok || from === to) return r;
+  let dev = 0;
+  for (const e of c.elems) dev = Math.max(dev, e.underflowError());
+  if (dev * gainAfter > MAX_UNDERFLOW_GAIN) {
+    return { ok: false, reason: `not exact in float32: later slopes (x${gainAfter.toPrecision(3)}) would amplify its underflow rounding` };
+  }
   let worst = -1;
   for (let i = from; i <= to; i++) worst = Math.max(worst, kernelRank(members[i]!.node.op, kernels));
   if (kernelRank(r.choice.op, kernels) > worst) {
@@ -108,10 +120,11 @@ function judge(c: Composite, members: readonly Member[], from: number, to: numbe
 /** Segments of one cut-free piece: the whole piece when it composes, else the fewest segments (dynamic programming). */
 function planPiece(
   work: Work, ranges: RangeAnalysis, ms: readonly Member[], a: number, b: number, kernels: readonly string[],
+  gainAfter: Float64Array,
 ): Segment[] {
   const tryRange = (j: number, i: number): { c: Composite; r: ChoiceResult } => {
     const c = composeSegment(work, ranges, ms, j, i);
-    return { c, r: judge(c, ms, j, i, kernels) };
+    return { c, r: judge(c, ms, j, i, kernels, gainAfter[i]!) };
   };
   if (b - a < MAX_SEGMENT) {
     const whole = tryRange(a, b);
@@ -153,15 +166,63 @@ function dp(
   return out;
 }
 
+function memberGain(m: Member): number {
+  let g = 1;
+  for (const e of m.form.elems) g = Math.max(g, Math.abs(e.a));
+  return g;
+}
+
+/**
+ * Plans are a function of the chain's shape, input range, members' parameters and cut positions only: networks (and
+ * generated graphs) repeat the same chain thousands of times, so plans are memoised on that signature.
+ */
+const CUT = '\u0000cut';
+
+export class PlanCache {
+  private readonly plans = new Map<string, Segment[]>();
+
+  constructor(private readonly work: Work, private readonly ranges: RangeAnalysis, private readonly kernels: readonly string[]) {}
+
+  plan(chain: Chain): Segment[] {
+    const key = this.key(chain);
+    let algebra = this.plans.get(key);
+    if (!algebra) {
+      algebra = planChain(this.work, this.ranges, { members: chain.members, cut: chain.cut.map((c) => (c ? CUT : null)) }, this.kernels);
+      this.plans.set(key, algebra);
+    }
+    // the cached segments carry no node names: this chain's cut reasons go into fresh copies
+    return algebra.map((s) => (s.reason === CUT ? { ...s, reason: chain.cut[s.to]! } : { ...s }));
+  }
+
+  private readonly rangeKeys = new WeakMap<ChannelRange, string>();
+
+  private key(chain: Chain): string {
+    const head = this.work.resolve(chain.members[0]!.node.inputs[0]!);
+    const r = this.ranges.rangeOf(head);
+    let rk = this.rangeKeys.get(r);
+    if (rk === undefined) this.rangeKeys.set(r, (rk = `${r.lo.join(',')}|${r.hi.join(',')}|${r.infinite ? 1 : 0}`));
+    let k = `${this.work.info(head)!.shape.join('x')}|${rk}`;
+    const ms = chain.members;
+    for (let i = 0; i < ms.length; i++) k += chain.cut[i] ? `|${ms[i]!.form.id}/` : `|${ms[i]!.form.id}`;
+    return k;
+  }
+}
+
 /** Segments of a chain: forced cuts first, then the algebra splits what does not compose. */
 export function planChain(work: Work, ranges: RangeAnalysis, chain: Chain, kernels: readonly string[]): Segment[] {
   const segs: Segment[] = [];
   let a = 0;
   const ms = chain.members;
+  // gainAfter[i]: how much the members after i may magnify a value (slopes above 1 in magnitude)
+  const gainAfter = new Float64Array(ms.length);
+  for (let i = ms.length - 1, g = 1; i >= 0; i--) {
+    gainAfter[i] = g;
+    g *= memberGain(ms[i]!);
+  }
   for (let i = 0; i < ms.length; i++) {
     if (i < ms.length - 1 && !chain.cut[i]) continue;
-    const piece = planPiece(work, ranges, ms, a, i, kernels);
-    if (chain.cut[i]) piece[piece.length - 1]!.reason ??= chain.cut[i]!;
+    const piece = planPiece(work, ranges, ms, a, i, kernels, gainAfter);
+    if (chain.cut[i]) piece[piece.length - 1]!.reason ||= chain.cut[i]!;
     segs.push(...piece);
     a = i + 1;
   }

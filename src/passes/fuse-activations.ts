@@ -2,7 +2,7 @@
 // Contract: exact (float32, see docs/fusion.md); only kernels of ctx.target are produced; kernel count and cost never grow.
 
 import type { Chain, Segment } from './chains.js';
-import { findChains, planChain } from './chains.js';
+import { PlanCache, findChains } from './chains.js';
 import type { ChoiceResult } from './kernel-choice.js';
 import { chooseKernel, kernelRank } from './kernel-choice.js';
 import { bump, canHandOver, origins, replaceSegment, report } from './rewrite.js';
@@ -49,7 +49,8 @@ export function applyFuseActivations(work: Work, ctx: PassContext): PassStats {
   const kernels = ctx.target.activationKernels;
   const ranges = new RangeAnalysis(work);
   // plan everything against the unedited graph (ranges and fan-out facts), then edit
-  const plans = findChains(work).map((c) => ({ chain: c, segs: planChain(work, ranges, c, kernels) }));
+  const cache = new PlanCache(work, ranges, kernels);
+  const plans = findChains(work).map((c) => ({ chain: c, segs: cache.plan(c) }));
   for (const { chain, segs } of plans) {
     let changed = false;
     const results: string[] = [];

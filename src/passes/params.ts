@@ -15,6 +15,8 @@ export interface ActForm {
   op: string;
   shape: number[];
   elems: NormalElem[];
+  /** Set on forms from a FormCache: equal ids mean equal forms (plan memo keys). */
+  id?: number;
 }
 
 type Reader = (node: Node, param: (name: string) => Tensor | undefined) => { shape: number[]; elems: NormalElem[] } | null;
@@ -51,6 +53,40 @@ export function actForm(node: Node, param: (name: string) => Tensor | undefined,
   if (!f || f.shape.length > rank) return null;
   const shape = [...new Array<number>(rank - f.shape.length).fill(1), ...f.shape];
   return { op: node.op, shape, elems: f.elems };
+}
+
+/**
+ * One ActForm per distinct (op, parameters, rank): a million-node graph has a handful of distinct activations, and
+ * forms are read-only. PRelu slopes are keyed by their tensor object (initializers are immutable).
+ */
+export class FormCache {
+  private readonly scalar = new Map<string, ActForm>();
+  private readonly tensors = new WeakMap<Tensor, Map<number, ActForm | null>>();
+  private next = 0;
+
+  constructor(private readonly param: (name: string) => Tensor | undefined) {}
+
+  get(node: Node, rank: number): ActForm | null {
+    if (node.op === 'PRelu') {
+      const t = node.inputs[1] ? this.param(node.inputs[1]) : undefined;
+      if (!t) return null;
+      let byRank = this.tensors.get(t);
+      if (!byRank) this.tensors.set(t, (byRank = new Map()));
+      if (!byRank.has(rank)) byRank.set(rank, this.stamp(actForm(node, this.param, rank)));
+      return byRank.get(rank)!;
+    }
+    if (!FAMILY[node.op]) return null;
+    const a = node.attrs;
+    const key = `${node.op}|${rank}|${a.alpha ?? ''}|${a.min ?? ''}|${a.max ?? ''}`;
+    let f = this.scalar.get(key);
+    if (f === undefined) this.scalar.set(key, (f = this.stamp(actForm(node, this.param, rank))!));
+    return f;
+  }
+
+  private stamp(f: ActForm | null): ActForm | null {
+    if (f) f.id = this.next++;
+    return f;
+  }
 }
 
 /** For each element of `big` (row-major), the index of the element of `small` it broadcasts from (same rank). */

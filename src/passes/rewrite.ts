@@ -60,7 +60,7 @@ export function replaceSegment(work: Work, slots: readonly number[], input: stri
     handOver(work, input, output);
     return 'removed';
   }
-  const slopeName = work.freshValueName(`${last.name}_slope`);
+  const slopeName = ch.op === 'PRelu' ? work.freshValueName(`${last.name}_slope`) : '';
   const { node, init } = emitChoice(ch, shape, last.name, input, output, slopeName);
   if (init) work.addInitializer(slopeName, init);
   const origin = origins(members);

@@ -3,65 +3,87 @@
 
 import type { Graph, Node, ValueInfo } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
+import { LayeredMap } from './layered-map.js';
 
-/** Producer slot and number of reading input slots of one node-produced value. */
-interface ValueRec {
-  slot: number;
-  uses: number;
-}
-
+/**
+ * Index layout (a 1M-node graph must open in a fraction of a second): value name -> producer slot in one Map; the
+ * number of reading input slots of a node's first output in an Int32Array by slot; other outputs (Split) in a Map.
+ */
 export class Work {
   readonly g: Graph;
   /** Nodes in topological order; null marks a removed node until finish() compacts. */
   readonly slots: (Node | null)[];
-  private readonly vals = new Map<string, ValueRec>();
+  private readonly prod = new Map<string, number>();
+  private readonly uses0: Int32Array;
+  private readonly usesMore = new Map<string, number>();
   private readonly outputs: Set<string>;
   private readonly renames = new Map<string, string>();
   private readonly dropped: string[] = [];
   private readonly orphanCandidates = new Set<string>();
+  /** Nodes taken out whose output counts are still filed under their slot (until place() or drop()). */
+  private readonly parked = new Map<number, Node>();
+  private changed = false;
 
-  /** Opens a private copy of `src` (maps and arrays are new; nodes, tensors and value infos are shared). */
-  constructor(src: Graph) {
+  /** Opens a private copy of `src`: its value table is layered over the source's, nodes and tensors are shared. */
+  constructor(private readonly src: Graph) {
     this.g = {
       name: src.name,
       inputs: [...src.inputs],
       outputs: [...src.outputs],
       initializers: new Map(src.initializers),
       nodes: [],
-      values: new Map(src.values),
+      values: LayeredMap.over(src.values),
       opset: src.opset,
       meta: { ...src.meta },
     };
-    this.slots = [...src.nodes];
+    const slots = (this.slots = src.nodes.slice());
     this.outputs = new Set(src.outputs.map((o) => o.name));
-    const vals = this.vals;
-    const slots = this.slots;
+    this.uses0 = new Int32Array(slots.length);
+    const prod = this.prod;
     for (let i = 0; i < slots.length; i++) {
       const outs = slots[i]!.outputs;
-      for (let k = 0; k < outs.length; k++) if (outs[k]) vals.set(outs[k]!, { slot: i, uses: 0 });
+      for (let k = 0; k < outs.length; k++) if (outs[k]) prod.set(outs[k]!, i);
     }
     for (let i = 0; i < slots.length; i++) {
       const ins = slots[i]!.inputs;
-      for (let k = 0; k < ins.length; k++) {
-        const r = ins[k] ? vals.get(ins[k]!) : undefined;
-        if (r) r.uses++;
-      }
+      for (let k = 0; k < ins.length; k++) this.bump(ins[k]!, 1);
     }
+  }
+
+  private bump(value: string, by: number): void {
+    if (!value) return;
+    const p = this.prod.get(value);
+    if (p === undefined) {
+      if (by < 0 && this.g.initializers.has(value)) this.orphanCandidates.add(value);
+      return;
+    }
+    this.addUses(value, p, by);
+  }
+
+  /** The node filed at a slot: the live one, or the one taken out and not yet replaced. */
+  private slotNode(p: number): Node | undefined {
+    return this.slots[p] ?? this.parked.get(p);
+  }
+
+  private addUses(value: string, p: number, by: number): void {
+    if (this.slotNode(p)?.outputs[0] === value) this.uses0[p]! += by;
+    else this.usesMore.set(value, (this.usesMore.get(value) ?? 0) + by);
   }
 
   /** The node producing a value (undefined for graph inputs, initializers and unknown names). */
   producer(value: string): Node | undefined {
-    const r = this.vals.get(value);
-    return r ? (this.slots[r.slot] ?? undefined) : undefined;
+    const p = this.prod.get(value);
+    return p === undefined ? undefined : (this.slots[p] ?? undefined);
   }
 
   slotOf(value: string): number {
-    return this.vals.get(value)?.slot ?? -1;
+    return this.prod.get(value) ?? -1;
   }
 
   /** Reading input slots of a node-produced value (0 for inputs/initializers: they are not tracked). */
   uses(value: string): number {
-    return this.vals.get(value)?.uses ?? 0;
+    const p = this.prod.get(value);
+    return p === undefined ? 0 : this.usesOfProduced(value, p);
   }
 
   isOutput(value: string): boolean {
@@ -76,7 +98,7 @@ export class Work {
     return this.g.values.get(value);
   }
 
-  /** A value the rest of the graph needs besides `reader`: more readers, or a graph output. */
+  /** A value the rest of the graph needs besides its one reader: more readers, or a graph output. */
   neededElsewhere(value: string): boolean {
     return this.uses(value) > 1 || this.outputs.has(value);
   }
@@ -85,29 +107,51 @@ export class Work {
   remove(slot: number): Node {
     const n = this.slots[slot];
     if (!n) throw new Error(`work: slot ${slot} is already empty`);
-    for (const i of n.inputs) {
-      const r = i ? this.vals.get(i) : undefined;
-      if (r) r.uses--;
-      else if (i && this.g.initializers.has(i)) this.orphanCandidates.add(i);
-    }
+    for (const i of n.inputs) this.bump(i, -1);
+    // the slot keeps its first output's reader count until place() or drop() says where the value went
     this.slots[slot] = null;
+    this.parked.set(slot, n);
+    this.changed = true;
     return n;
   }
 
-  /** Puts a node into an empty slot; outputs that already exist move their producer record here. */
+  private usesOfProduced(value: string, slot: number): number {
+    return this.slotNode(slot)?.outputs[0] === value ? this.uses0[slot]! : (this.usesMore.get(value) ?? 0);
+  }
+
+  /** Puts a node into an empty slot; outputs that already exist move their producer and reader count here. */
   place(slot: number, n: Node): void {
     if (this.slots[slot]) throw new Error(`work: slot ${slot} is occupied by ${this.slots[slot]!.name}`);
-    this.slots[slot] = n;
-    for (const i of n.inputs) {
-      const r = i ? this.vals.get(i) : undefined;
-      if (r) r.uses++;
-    }
+    const moved = n.outputs.map((o) => {
+      const p = o ? this.prod.get(o) : undefined;
+      return p === undefined ? 0 : this.usesOfProduced(o, p);
+    });
     for (const o of n.outputs) {
-      if (!o) continue;
-      const r = this.vals.get(o);
-      if (r) r.slot = slot;
-      else this.vals.set(o, { slot, uses: 0 });
+      const p = o ? this.prod.get(o) : undefined;
+      if (p !== undefined && p !== slot) this.clearUses(o, p);
     }
+    if (this.slots[slot] === null) this.clearSlot(slot);
+    this.slots[slot] = n;
+    this.parked.delete(slot);
+    n.outputs.forEach((o, k) => {
+      if (!o) return;
+      this.prod.set(o, slot);
+      if (k === 0) this.uses0[slot] = moved[k]!;
+      else this.usesMore.set(o, moved[k]!);
+    });
+    for (const i of n.inputs) this.bump(i, 1);
+    this.changed = true;
+  }
+
+  private clearUses(value: string, slot: number): void {
+    if (this.slotNode(slot)?.outputs[0] === value) this.uses0[slot] = 0;
+    else this.usesMore.delete(value);
+  }
+
+  private clearSlot(slot: number): void {
+    const was = this.parked.get(slot);
+    if (was) for (const o of was.outputs) if (o && this.prod.get(o) === slot) this.usesMore.delete(o);
+    this.uses0[slot] = 0;
   }
 
   replace(slot: number, n: Node): void {
@@ -117,78 +161,82 @@ export class Work {
 
   /** A value no node produces any more (its readers must already be gone or renamed). */
   drop(value: string): void {
-    this.vals.delete(value);
+    const p = this.prod.get(value);
+    if (p !== undefined) this.clearUses(value, p);
+    this.prod.delete(value);
     this.dropped.push(value);
+    this.changed = true;
   }
 
   addInitializer(name: string, t: Tensor): void {
     this.g.initializers.set(name, t);
     this.g.values.set(name, { name, dtype: t.dtype, shape: [...t.dims] });
+    this.changed = true;
   }
 
   /** A name not yet used by any value. */
   freshValueName(base: string): string {
     let name = base;
-    for (let k = 1; this.g.values.has(name) || this.vals.has(name); k++) name = `${base}_${k}`;
+    for (let k = 1; this.g.values.has(name) || this.prod.has(name); k++) name = `${base}_${k}`;
     return name;
-  }
-
-  /**
-   * Every reader of `from` reads `to` instead (applied in one sweep by flush()). With `toProducer`, the node producing
-   * `to` is renamed instead: `from` takes over the role of `to` (used to hand a graph output name to a tensor).
-   */
-  rename(from: string, to: string): void {
-    const fr = this.vals.get(from);
-    const tr = this.vals.get(to);
-    if (fr && tr) tr.uses += fr.uses;
-    if (fr) this.vals.delete(from);
-    this.renames.set(from, to);
-    this.dropped.push(from);
-  }
-
-  /** Renames a produced value everywhere, producer included (the graph output hand-over). */
-  renameProduced(from: string, to: string): void {
-    const r = this.vals.get(from);
-    if (!r) throw new Error(`work: '${from}' is not produced by a node`);
-    const p = this.slots[r.slot]!;
-    const info = this.g.values.get(from)!;
-    this.slots[r.slot] = { ...p, outputs: p.outputs.map((o) => (o === from ? to : o)) };
-    this.vals.delete(from);
-    const old = this.vals.get(to);
-    this.vals.set(to, { slot: r.slot, uses: r.uses + (old?.uses ?? 0) });
-    this.g.values.set(to, { ...info, name: to });
-    this.renames.set(from, to);
-    this.dropped.push(from);
   }
 
   /** The current name of a value that may have been renamed by this pass (renames apply at flush()). */
   resolve(v: string): string {
+    if (this.renames.size === 0) return v;
     let x = v;
-    for (let hops = 0; this.renames.size && this.renames.has(x) && hops <= this.renames.size; hops++) x = this.renames.get(x)!;
+    for (let hops = 0; this.renames.has(x) && hops <= this.renames.size; hops++) x = this.renames.get(x)!;
     return x;
+  }
+
+  /** Every reader of `from` (whose producer is gone) reads `to` instead; applied to node inputs by flush(). */
+  rename(from: string, to: string): void {
+    const n = this.uses(from);
+    const p = this.prod.get(to);
+    if (p !== undefined) this.addUses(to, p, n);
+    this.drop(from);
+    this.renames.set(from, to);
+  }
+
+  /** `from`'s producer produces `to` instead (a graph output name handed to the tensor that replaces it). */
+  renameProduced(from: string, to: string): void {
+    const p = this.prod.get(from);
+    if (p === undefined) throw new Error(`work: '${from}' is not produced by a node`);
+    const info = this.g.values.get(from)!;
+    const readers = this.uses(from) + this.uses(to);
+    const node = this.slots[p]!;
+    this.remove(p);
+    this.drop(from);
+    const q = this.prod.get(to);
+    if (q !== undefined) this.drop(to);
+    this.place(p, { ...node, outputs: node.outputs.map((o) => (o === from ? to : o)) });
+    if (this.slots[p]!.outputs[0] === to) this.uses0[p] = readers;
+    else this.usesMore.set(to, readers);
+    this.g.values.set(to, { ...info, name: to });
+    this.renames.set(from, to);
   }
 
   /** Applies pending renames to every node input and graph output in one sweep. */
   flush(): void {
     if (this.renames.size === 0) return;
-    const resolve = (v: string): string => this.resolve(v);
     for (let i = 0; i < this.slots.length; i++) {
       const n = this.slots[i];
       if (!n || !n.inputs.some((v) => this.renames.has(v))) continue;
-      this.slots[i] = { ...n, inputs: n.inputs.map((v) => (v ? resolve(v) : v)) };
+      this.slots[i] = { ...n, inputs: n.inputs.map((v) => (v ? this.resolve(v) : v)) };
     }
-    this.g.outputs = this.g.outputs.map((o) => (this.renames.has(o.name) ? { ...o, name: resolve(o.name) } : o));
+    this.g.outputs = this.g.outputs.map((o) => (this.renames.has(o.name) ? { ...o, name: this.resolve(o.name) } : o));
     this.outputs.clear();
     for (const o of this.g.outputs) this.outputs.add(o.name);
     this.renames.clear();
   }
 
-  /** Hands back the edited graph: nodes compacted, dead values and orphaned initializers removed. */
+  /** Hands back the edited graph (the source itself when nothing changed): nodes compacted, dead values dropped. */
   finish(): Graph {
     this.flush();
+    if (!this.changed) return this.src;
     const g = this.g;
     g.nodes = this.slots.filter((n): n is Node => n !== null);
-    for (const v of this.dropped) if (!this.vals.has(v)) g.values.delete(v);
+    for (const v of this.dropped) if (!this.prod.has(v)) g.values.delete(v);
     if (this.orphanCandidates.size) this.dropOrphans(g);
     return g;
   }

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readTensorPb } from '../../src/frontend/index.js';
-import { DEMO, dspc, expectOneLineError, json, tmpDir } from './helpers.js';
+import { DEMO, dspc, expectOneLineError, json, REPO, tmpDir } from './helpers.js';
 
 const work = tmpDir('compile');
 const out = path.join(work, 'out');
@@ -33,8 +33,11 @@ describe('dspc compile', () => {
     expect(fs.existsSync(path.join(out, 'schedule.json'))).toBe(true);
   });
 
-  it('prints the summary and the per-kernel table with --simulate; --quiet prints nothing', () => {
-    const r = dspc(['compile', DEMO, '--simulate']);
+  it('`npm start` (the README\'s first command) prints the summary, per-kernel table and speedup; --quiet prints nothing', () => {
+    const start = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start']!;
+    const prefix = 'node dist/src/cli/main.js ';
+    expect(start.startsWith(prefix)).toBe(true);
+    const r = dspc(start.slice(prefix.length).split(' '));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/kernels\s+\d+ → \d+/);
     expect(r.stdout).toMatch(/^\s*#\s+kernel\s+node\s+output\s+MACs\s+cycles/m);

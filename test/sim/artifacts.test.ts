@@ -3,13 +3,13 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { artifactFiles, compileGraph, writeArtifacts } from '../../src/backend/index.js';
 import { importOnnxFile } from '../../src/frontend/index.js';
 import { DspcError } from '../../src/ir/errors.js';
-import { loadTarget } from '../../kernels/target.js';
+import { loadTarget, TARGETS_DIR } from '../../kernels/target.js';
 import { defaultInputs, loadProgram, programFromArtifacts, runProgram } from '../../src/sim/index.js';
 
 const MODEL = '../shared/models/chains/chain_relu_leakyrelu/model.onnx';
@@ -129,6 +129,28 @@ describe('loadProgram', () => {
     const p = loadProgram(variant('geom', 'schedule.json', text));
     const e = artifactError(() => runProgram(p, defaultInputs(p.schedule.inputs)));
     expect(e.node).toBe(p.schedule.invocations[0]!.node);
+  });
+});
+
+describe('target resolution', () => {
+  it('a target override with other memory levels is rejected naming the buffer', () => {
+    const e = artifactError(() => loadProgram(good, { target: 'hifi5' }));
+    expect([e.code, e.message]).toEqual(['E_ARTIFACT', expect.stringMatching(/target 'hifi5' has no memory 'sram'/)]);
+  });
+
+  it('artifacts of a target file need that file again; with it they load and run', () => {
+    const file = join(root, 'my-dsp.json');
+    const desc = JSON.parse(readFileSync(join(TARGETS_DIR, 'generic-dsp.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify({ ...desc, $schema: undefined, id: 'my-dsp', kernelLaunchCycles: 7 }));
+    const t = loadTarget(file);
+    const dir = join(root, 'custom');
+    const a = compileGraph(importOnnxFile(MODEL), t, { modelId: 'custom' });
+    writeArtifacts(dir, artifactFiles(a), { force: true, modelId: 'custom' });
+    const e = artifactError(() => loadProgram(dir));
+    expect([e.code, e.message]).toEqual(['E_TARGET', expect.stringMatching(/'my-dsp', which is not a preset/)]);
+    const p = loadProgram(dir, { target: file });
+    expect(p.target.kernelLaunchCycles).toBe(7);
+    expect(runProgram(p, defaultInputs(p.schedule.inputs)).size).toBe(1);
   });
 });
 

@@ -52,8 +52,8 @@ export function registerCompile(program: Command): void {
       }
       const opts = {
         target: flags.target, fuse: flags.fuse, dtype: flags.dtype, exact: flags.exact === true, force: flags.force === true,
-        // the report's timeline needs cycle estimates even without --simulate
-        simulate: flags.simulate === true || flags.report !== undefined, onProgress: out.progress,
+        // the report's timeline needs cycle estimates even without --simulate (the bit-accurate run only with it)
+        simulate: flags.simulate === true || flags.report !== undefined, functional: flags.simulate === true, onProgress: out.progress,
         ...(flags.out !== undefined ? { out: flags.out } : {}),
         ...(flags.calib !== undefined ? { calib: flags.calib } : {}),
       };

@@ -7,6 +7,7 @@ import { inspectArtifacts, inspectModel } from '../../pipeline.js';
 import type { ArtifactsInfo, ModelInfo } from '../../pipeline.js';
 import { addCommonFlags, outputFor } from '../common.js';
 import type { CommonFlags } from '../common.js';
+import { modelLabel } from '../tables.js';
 import { fmtBytes, fmtInt, fmtShape, renderTable } from '../term.js';
 import type { Output } from '../term.js';
 
@@ -50,7 +51,7 @@ export function modelJson(info: ModelInfo): Record<string, unknown> {
 
 function printModel(out: Output, info: ModelInfo): void {
   const c = out.c;
-  out.info(`${c.bold(info.graph)}  ${c.dim(info.model)}  opset ${info.opset}`);
+  out.info(`${c.bold(modelLabel(info.model))}  ${c.dim(`(${info.model}, graph ${info.graph})`)}  opset ${info.opset}`);
   out.info(`nodes ${c.bold(fmtInt(info.nodes))}   params ${fmtInt(info.params)}   MACs ${fmtInt(info.macs)}`);
   for (const v of info.inputs) out.info(`input   ${v.name}  ${v.dtype}${fmtShape(v.shape)}`);
   for (const v of info.outputs) out.info(`output  ${v.name}  ${v.dtype}${fmtShape(v.shape)}`);

@@ -9,7 +9,7 @@ import { addCommonFlags, outputFor } from '../common.js';
 import type { CommonFlags } from '../common.js';
 import { writeFileAtomic } from '../fsutil.js';
 import { passesHelp, targetOptionFor } from '../help.js';
-import { chainsTable, opLookup, rulesTable } from '../tables.js';
+import { chainsTable, modelLabel, opLookup, rulesTable } from '../tables.js';
 import type { Output } from '../term.js';
 
 interface OptimizeFlags extends CommonFlags {
@@ -33,14 +33,14 @@ export function registerOptimize(program: Command): void {
       const res = optimize(model, { target: flags.target });
       writeFileAtomic(flags.out, toOnnx(res.graph));
       if (flags.json) out.json(res.report);
-      else printOptimize(out, res, flags.out);
+      else printOptimize(out, res, model, flags.out);
     });
 }
 
-function printOptimize(out: Output, res: OptimizeResult, file: string): void {
+function printOptimize(out: Output, res: OptimizeResult, model: string, file: string): void {
   const c = out.c;
   const r = res.report;
-  out.info(`${c.bold(res.source.name)} on ${res.target.id}: nodes ${r.nodes.before} -> ${c.bold(String(r.nodes.after))}, ` +
+  out.info(`${c.bold(modelLabel(model))} on ${res.target.id}: nodes ${r.nodes.before} -> ${c.bold(String(r.nodes.after))}, ` +
     `activations ${r.activations.before} -> ${c.bold(String(r.activations.after))}`);
   if (r.chains.length) out.info('\n' + chainsTable(r.chains, opLookup(res.source), c));
   if (Object.keys(r.rules).length) out.info('\n' + rulesTable(r.rules, c));

@@ -3,7 +3,7 @@
 
 import type { CompileResult } from '../../pipeline.js';
 import type { KernelCycles, SpeedupReport } from '../../sim/index.js';
-import { opLookup } from '../tables.js';
+import { modelLabel, opLookup } from '../tables.js';
 import { fmtBytes, fmtInt, fmtPct, fmtShape } from '../term.js';
 import type { TimelineLane } from './charts.js';
 import { graphDot } from './graph-svg.js';
@@ -134,14 +134,14 @@ export function buildReportInput(res: CompileResult): ReportInput {
   const mem = res.artifacts.report.memory;
   const opOf = opLookup(res.source);
   const input: ReportInput = {
-    title: `dspc report: ${res.source.name}`,
-    subtitle: `${res.model} → ${res.target.id} (${res.target.name}), ${res.dtype}${res.fused ? '' : ', --no-fuse'}`,
+    title: `dspc report: ${modelLabel(res.model)}`,
+    subtitle: `${res.model} (graph ${res.source.name}) → ${res.target.id} (${res.target.name}), ${res.dtype}${res.fused ? '' : ', --no-fuse'}`,
     cards: cards(res), before: res.source, after: res.optimized, chains: res.passReport.chains,
     chainLabels: res.passReport.chains.map((c) => c.nodes.map((n) => opOf(n) ?? n).join(' → ')),
     beforeMarks: marks.before, afterMarks: marks.after,
     memory: {
       series: { fused: mem.timeline, ...(res.baseline ? { unfused: res.baseline.report.memory.timeline } : {}), capacity: mem.onChip.size, capacityName: mem.onChip.memory },
-      caption: `Live activation bytes over the program (peak ${fmtBytes(mem.peakBytes)}; ${mem.onChip.fits ? 'every buffer fits' : `${mem.spilledBuffers} buffers spilled to the next level`} ${mem.onChip.memory}).`,
+      caption: `Live activation bytes over the program (peak ${fmtBytes(mem.peakBytes)}; ${mem.onChip.fits ? 'every buffer fits' : `${mem.spilledBuffers} buffer(s) did not fit ${mem.onChip.memory} and went to the next level`}).`,
     },
     tables, notes: notes(res),
   };

@@ -162,6 +162,9 @@ const pad = (n: RawNode, cx: ImportContext): void => {
   }
   if (!pads || pads.length !== 2 * r) cx.fail('E_ATTR', `Pad needs ${2 * r} pads for rank ${r}`, n.name);
   if (Number.isNaN(value)) cx.fail('E_ATTR', 'Pad value is NaN', n.name);
+  // Pad's inference builds an index map per output axis: refuse absurd pads from the arithmetic first.
+  const x = cx.info(n.inputs[0] ?? '', n.name);
+  cx.checkShape(n.outputs[0] ?? '', x.shape.map((d, a) => d + pads![a]! + pads![a + r]!), x.dtype, n.name);
   cx.emit(mk(n, 'Pad', n.outputs, { pads, mode, value }));
 };
 

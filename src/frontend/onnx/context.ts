@@ -129,7 +129,8 @@ export class ImportContext {
     this.nodes.push(node);
   }
 
-  private checkShape(value: string, shape: number[], dtype: DType, node: string): void {
+  /** Shape limits checked by a rule before emitting, where inference itself would cost as much as the tensor (Pad). */
+  checkShape(value: string, shape: number[], dtype: DType, node: string): void {
     for (const d of shape) {
       if (!(d >= 1)) this.fail('E_ATTR', `output '${value}' would have dimension ${d} in shape [${shape.join(',')}]`, node);
     }

@@ -50,6 +50,10 @@ export function decodeModel(bytes: Uint8Array, file: string): DecodedModel {
     const msg = (e as Error).message;
     // protobufjs reports reading past the end as "index out of range": the file was cut short or a length is corrupt.
     if (/index out of range/.test(msg)) throw new DspcError('E_FILE', `truncated or corrupt ONNX model (protobuf: ${msg})`, { file });
+    // Subgraph attributes nest Graph -> Node -> Attribute -> Graph; a hostile file can nest until the decoder's stack ends.
+    if (e instanceof RangeError && /call stack/i.test(msg)) {
+      throw new DspcError('E_PARSE', 'not an ONNX model dspc can read: protobuf messages nested too deeply (subgraphs within subgraphs)', { file });
+    }
     throw new DspcError('E_PARSE', `not an ONNX model or corrupt (protobuf: ${msg})`, { file });
   }
   const graph = model.graph;
