@@ -274,7 +274,8 @@ function readString(strings: Uint8Array, off: number, file: string, what: string
 function typedCopy(bytes: Uint8Array, offset: number, count: number, dtype: ElemType): ParamArray {
   const n = count * ELEM_BYTES[dtype];
   if (HOST_LE) {
-    const buf = bytes.slice(offset, offset + n).buffer;
+    // new Uint8Array(view) copies: Buffer.slice would return a view of Node's pooled memory, not a copy.
+    const buf = new Uint8Array(bytes.subarray(offset, offset + n)).buffer;
     switch (dtype) {
       case 'int8': return new Int8Array(buf);
       case 'uint8': return new Uint8Array(buf);

@@ -36,21 +36,33 @@ export interface Segment {
   reason?: string;
 }
 
-/** Chains of the graph, in topological order of their heads. Forks (two activation readers) end a chain. */
-export function findChains(work: Work): Chain[] {
+/**
+ * Chains of the graph, in topological order of their heads. Forks (two activation readers) end a chain. The links
+ * are found up front; each chain is built when the caller asks for it, after any edits of the chains before it
+ * (chains are disjoint, so those edits do not touch it).
+ */
+export function* findChains(work: Work): Generator<Chain> {
   const n = work.slots.length;
   const cache = new FormCache((name) => work.initializer(name));
   const forms: (ActForm | undefined)[] = new Array(n);
   const prev = new Int32Array(n).fill(-1), next = new Int32Array(n).fill(-1), readers = new Int32Array(n);
+  const rank = new Int8Array(n);
   for (let s = 0; s < n; s++) {
     const node = work.slots[s];
     if (!node || !isPiecewiseLinear(node.op) || node.outputs.length !== 1 || !node.inputs[0]) continue;
-    const info = work.info(node.inputs[0]);
-    if (!info || (info.dtype !== 'float32' && info.dtype !== 'float64')) continue;
-    const f = cache.get(node, info.shape.length);
+    const p = work.slotOf(work.resolve(node.inputs[0]));
+    // an activation reading an activation has its producer's (float) type: skip the value-table lookup
+    let r: number;
+    if (p >= 0 && forms[p]) r = rank[p]!;
+    else {
+      const info = work.info(node.inputs[0]);
+      if (!info || (info.dtype !== 'float32' && info.dtype !== 'float64') || info.shape.length > 127) continue;
+      r = info.shape.length;
+    }
+    const f = cache.get(node, r);
     if (!f) continue;
     forms[s] = f;
-    const p = work.slotOf(work.resolve(node.inputs[0]));
+    rank[s] = r;
     if (p >= 0 && forms[p]) {
       prev[s] = p;
       readers[p]!++;
@@ -61,7 +73,7 @@ export function findChains(work: Work): Chain[] {
     if (p >= 0 && readers[p] === 1) next[p] = s;
     else prev[s] = -1;
   }
-  const chains: Chain[] = [];
+  // chains are built as they are consumed: a million members need not all be alive at once
   for (let s = 0; s < n; s++) {
     if (!forms[s] || prev[s]! >= 0) continue;
     const members: Member[] = [];
@@ -71,9 +83,8 @@ export function findChains(work: Work): Chain[] {
       members.push({ slot: t, node, form: forms[t]! });
       cut.push(cutReason(work, node, next[t]! >= 0));
     }
-    chains.push({ members, cut });
+    yield { members, cut };
   }
-  return chains;
 }
 
 function cutReason(work: Work, n: Node, hasNext: boolean): string | null {
@@ -190,8 +201,9 @@ export class PlanCache {
       algebra = planChain(this.work, this.ranges, { members: chain.members, cut: chain.cut.map((c) => (c ? CUT : null)) }, this.kernels);
       this.plans.set(key, algebra);
     }
-    // the cached segments carry no node names: this chain's cut reasons go into fresh copies
-    return algebra.map((s) => (s.reason === CUT ? { ...s, reason: chain.cut[s.to]! } : { ...s }));
+    // the cached segments carry no node names: this chain's cut reasons go into fresh copies (read-only otherwise)
+    if (!algebra.some((s) => s.reason === CUT)) return algebra;
+    return algebra.map((s) => (s.reason === CUT ? { ...s, reason: chain.cut[s.to]! } : s));
   }
 
   private readonly rangeKeys = new WeakMap<ChannelRange, string>();

@@ -48,28 +48,33 @@ export function applyFuseActivations(work: Work, ctx: PassContext): PassStats {
   const stats: PassStats = { rules: {} };
   const kernels = ctx.target.activationKernels;
   const ranges = new RangeAnalysis(work);
-  // plan everything against the unedited graph (ranges and fan-out facts), then edit
   const cache = new PlanCache(work, ranges, kernels);
-  const plans = findChains(work).map((c) => ({ chain: c, segs: cache.plan(c) }));
-  for (const { chain, segs } of plans) {
+  // chains are disjoint: editing one leaves the others' fan-out facts and input ranges as they were (values keep
+  // their meaning; a removed segment's output is renamed, and plans read names through work.resolve)
+  for (const chain of findChains(work)) {
+    const segs = cache.plan(chain);
     let changed = false;
     const results: string[] = [];
+    const sources: (string[] | undefined)[] = [];
     for (const seg of segs) {
       const edit = editFor(chain, seg, kernels);
       const r = edit.kind === 'replace' ? applicable(work, chain, seg, kernels) : null;
       if (edit.kind === 'keep' || !r || !r.ok) {
         results.push(chain.members.slice(seg.from, seg.to + 1).map((m) => m.node.op).join('+'));
+        sources.push(undefined);
         continue;
       }
       const slots = chain.members.slice(seg.from, seg.to + 1).map((m) => m.slot);
       const input = work.resolve(chain.members[seg.from]!.node.inputs[0]!);
-      results.push(replaceSegment(work, slots, input, r.choice, seg.composite!.shape));
+      const done = replaceSegment(work, slots, input, r.choice, seg.composite!.shape);
+      results.push(done.op);
+      sources.push(done.origin); // shared with the node's origin: both are read-only
       bump(stats, r.choice.op === 'removed' && edit.rule === 'fuse-chain' ? 'chain-identity' : edit.rule);
       changed = true;
     }
     if (chain.members.length < 2 && !changed) continue;
     segs.forEach((seg, k) => {
-      const nodes = origins(chain.members.slice(seg.from, seg.to + 1).map((m) => m.node));
+      const nodes = sources[k] ?? origins(chain.members.slice(seg.from, seg.to + 1).map((m) => m.node));
       const reason = reasonFor(chain, segs, k);
       report(stats, reason ? { nodes, result: results[k]!, reason } : { nodes, result: results[k]! });
     });

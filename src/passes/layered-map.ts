@@ -25,8 +25,9 @@ export class LayeredMap<K, V> extends Map<K, V> {
   }
 
   override get(k: K): V | undefined {
-    if (super.has(k)) return super.get(k);
-    return this.deleted.has(k) ? undefined : this.base.get(k);
+    const own = super.get(k);
+    if (own !== undefined || super.has(k)) return own;
+    return this.deleted.size !== 0 && this.deleted.has(k) ? undefined : this.base.get(k);
   }
 
   override has(k: K): boolean {
@@ -42,13 +43,12 @@ export class LayeredMap<K, V> extends Map<K, V> {
   }
 
   override delete(k: K): boolean {
-    const had = this.has(k);
-    if (super.has(k)) {
-      super.delete(k);
-      if (this.base.has(k)) this.shadowed--;
-    }
-    if (this.base.has(k)) this.deleted.add(k);
-    return had;
+    const own = super.delete(k);
+    if (!this.base.has(k)) return own;
+    if (own) this.shadowed--;
+    if (this.deleted.has(k)) return own;
+    this.deleted.add(k);
+    return true;
   }
 
   override clear(): void {

@@ -60,7 +60,7 @@ export function actForm(node: Node, param: (name: string) => Tensor | undefined,
  * forms are read-only. PRelu slopes are keyed by their tensor object (initializers are immutable).
  */
 export class FormCache {
-  private readonly scalar = new Map<string, ActForm>();
+  private readonly scalar = new Map<string, Map<number, Map<number, Map<number, ActForm>>>>();
   private readonly tensors = new WeakMap<Tensor, Map<number, ActForm | null>>();
   private next = 0;
 
@@ -76,10 +76,17 @@ export class FormCache {
       return byRank.get(rank)!;
     }
     if (!FAMILY[node.op]) return null;
+    // nested maps on numbers: no string building per node (a million nodes, a handful of distinct forms)
     const a = node.attrs;
-    const key = `${node.op}|${rank}|${a.alpha ?? ''}|${a.min ?? ''}|${a.max ?? ''}`;
-    let f = this.scalar.get(key);
-    if (f === undefined) this.scalar.set(key, (f = this.stamp(actForm(node, this.param, rank))!));
+    const p1 = Number(a.alpha ?? a.min ?? NaN), p2 = Number(a.max ?? NaN);
+    let byOp = this.scalar.get(node.op);
+    if (!byOp) this.scalar.set(node.op, (byOp = new Map()));
+    let byP1 = byOp.get(rank);
+    if (!byP1) byOp.set(rank, (byP1 = new Map()));
+    let byP2 = byP1.get(p1);
+    if (!byP2) byP1.set(p1, (byP2 = new Map()));
+    let f = byP2.get(p2);
+    if (f === undefined) byP2.set(p2, (f = this.stamp(actForm(node, this.param, rank))!));
     return f;
   }
 

@@ -48,23 +48,26 @@ export function origins(nodes: readonly Node[]): string[] {
 
 /**
  * Replaces `members` (slots, in order, a straight line from `input` to the last member's output) with the node a
- * choice describes, placed in the last member's slot and named after it. Returns the op type or 'removed'.
+ * choice describes, placed in the last member's slot and named after it. Returns the op type (or 'removed') and the
+ * source nodes it stands for.
  */
-export function replaceSegment(work: Work, slots: readonly number[], input: string, ch: Choice, shape: readonly number[]): string {
+export function replaceSegment(
+  work: Work, slots: readonly number[], input: string, ch: Choice, shape: readonly number[],
+): { op: string; origin: string[] } {
   const members = slots.map((s) => work.slots[s]!);
   const last = members[members.length - 1]!;
   const output = last.outputs[0]!;
+  const origin = origins(members);
   for (const s of slots) work.remove(s);
   for (const m of members.slice(0, -1)) work.drop(m.outputs[0]!);
   if (ch.op === 'removed') {
     handOver(work, input, output);
-    return 'removed';
+    return { op: 'removed', origin };
   }
   const slopeName = ch.op === 'PRelu' ? work.freshValueName(`${last.name}_slope`) : '';
   const { node, init } = emitChoice(ch, shape, last.name, input, output, slopeName);
   if (init) work.addInitializer(slopeName, init);
-  const origin = origins(members);
   node!.origin = origin;
   work.place(slots[slots.length - 1]!, node!);
-  return node!.op;
+  return { op: node!.op, origin };
 }

@@ -21,7 +21,7 @@ export class Work {
   private readonly dropped: string[] = [];
   private readonly orphanCandidates = new Set<string>();
   /** Nodes taken out whose output counts are still filed under their slot (until place() or drop()). */
-  private readonly parked = new Map<number, Node>();
+  private readonly parked: (Node | undefined)[] = [];
   private changed = false;
 
   /** Opens a private copy of `src`: its value table is layered over the source's, nodes and tensors are shared. */
@@ -39,14 +39,19 @@ export class Work {
     const slots = (this.slots = src.nodes.slice());
     this.outputs = new Set(src.outputs.map((o) => o.name));
     this.uses0 = new Int32Array(slots.length);
+    // one sweep: in topological order every input's producer is already indexed
     const prod = this.prod;
     for (let i = 0; i < slots.length; i++) {
-      const outs = slots[i]!.outputs;
+      const n = slots[i]!;
+      const ins = n.inputs;
+      for (let k = 0; k < ins.length; k++) {
+        const p = ins[k] ? prod.get(ins[k]!) : undefined;
+        if (p === undefined) continue;
+        if (slots[p]!.outputs[0] === ins[k]) this.uses0[p]!++;
+        else this.usesMore.set(ins[k]!, (this.usesMore.get(ins[k]!) ?? 0) + 1);
+      }
+      const outs = n.outputs;
       for (let k = 0; k < outs.length; k++) if (outs[k]) prod.set(outs[k]!, i);
-    }
-    for (let i = 0; i < slots.length; i++) {
-      const ins = slots[i]!.inputs;
-      for (let k = 0; k < ins.length; k++) this.bump(ins[k]!, 1);
     }
   }
 
@@ -62,7 +67,7 @@ export class Work {
 
   /** The node filed at a slot: the live one, or the one taken out and not yet replaced. */
   private slotNode(p: number): Node | undefined {
-    return this.slots[p] ?? this.parked.get(p);
+    return this.slots[p] ?? this.parked[p];
   }
 
   private addUses(value: string, p: number, by: number): void {
@@ -110,7 +115,7 @@ export class Work {
     for (const i of n.inputs) this.bump(i, -1);
     // the slot keeps its first output's reader count until place() or drop() says where the value went
     this.slots[slot] = null;
-    this.parked.set(slot, n);
+    this.parked[slot] = n;
     this.changed = true;
     return n;
   }
@@ -132,13 +137,14 @@ export class Work {
     }
     if (this.slots[slot] === null) this.clearSlot(slot);
     this.slots[slot] = n;
-    this.parked.delete(slot);
-    n.outputs.forEach((o, k) => {
-      if (!o) return;
-      this.prod.set(o, slot);
+    this.parked[slot] = undefined;
+    for (let k = 0; k < n.outputs.length; k++) {
+      const o = n.outputs[k]!;
+      if (!o) continue;
+      if (this.prod.get(o) !== slot) this.prod.set(o, slot);
       if (k === 0) this.uses0[slot] = moved[k]!;
       else this.usesMore.set(o, moved[k]!);
-    });
+    }
     for (const i of n.inputs) this.bump(i, 1);
     this.changed = true;
   }
@@ -149,7 +155,7 @@ export class Work {
   }
 
   private clearSlot(slot: number): void {
-    const was = this.parked.get(slot);
+    const was = this.parked[slot];
     if (was) for (const o of was.outputs) if (o && this.prod.get(o) === slot) this.usesMore.delete(o);
     this.uses0[slot] = 0;
   }

@@ -132,6 +132,17 @@ function chooseInputs(dir: string, p: Program, opts: SimulateOptions): InputChoi
  * ideal limit, and (functional mode) the bit-accurate run compared with the float reference and the unfused run.
  */
 export function simulateDir(dir: string, opts: SimulateOptions = {}): Simulation {
+  try {
+    return simulateLoaded(dir, opts);
+  } catch (e) {
+    // A kernel refusing its invocation (inconsistent shapes or attributes in a damaged schedule) names the node;
+    // the user also needs to know which artifacts were at fault (issue 7: every error names the file).
+    if (e instanceof DspcError && e.file === undefined) throw e.withFile(dir);
+    throw e;
+  }
+}
+
+function simulateLoaded(dir: string, opts: SimulateOptions): Simulation {
   const program = loadProgram(dir, targetOpt(opts));
   const unfused = unfusedOf(dir, program, opts);
   const report = speedupReport(program, unfused ?? undefined);
