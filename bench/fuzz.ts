@@ -19,6 +19,8 @@ export interface FuzzConfig {
   /** Hard per-case limit for small seed models; zoo seeds get proportionally more (see limitFor). */
   limitMs: number;
   maxInterpretWork: number;
+  /** Also compile accepted small graphs in memory (passes, quantisation, lowering): FUZZ_PIPELINE=1. */
+  pipeline: boolean;
   weights?: CaseOptions['weights'];
 }
 
@@ -45,6 +47,7 @@ export const DEFAULT_FUZZ: FuzzConfig = {
   workers: Math.max(1, Math.min(2, os.availableParallelism())),
   limitMs: 10_000,
   maxInterpretWork: 2e7,
+  pipeline: false,
 };
 
 // ---- a pool of worker threads with a watchdog per task ---------------------------------------------------------
@@ -132,7 +135,7 @@ function workerMain(cfg: FuzzConfig): void {
     let result: Omit<FuzzResult, 'index'>;
     try {
       const c = makeCase(corpus, cfg.seed, m.index, { weights: cfg.weights });
-      const outcome = runCase(c, { maxInterpretWork: cfg.maxInterpretWork });
+      const outcome = runCase(c, { maxInterpretWork: cfg.maxInterpretWork, pipeline: cfg.pipeline });
       result = { source: `${c.source.set}/${c.source.name}`, steps: c.steps, outcome };
     } catch (e) {
       const outcome: Outcome = { verdict: 'crashed', stage: 'import', message: `fuzz harness: ${(e as Error).message}`, ms: 0, interpreted: false };
@@ -200,6 +203,7 @@ export function formatSummary(s: FuzzSummary): string {
   const codes = Object.entries(s.rejectedByCode).sort().map(([k, v]) => `${k} ${v}`).join(', ');
   const lines = [
     `fuzz: ${s.config.cases} cases, seed ${s.config.seed}, ${s.config.workers} worker(s), limit ${s.config.limitMs} ms per case (zoo seeds scaled by size)`,
+    `  stages    import + verify, export -> re-import, reference interpreter on small graphs${s.config.pipeline ? ', optimize + compile (FUZZ_PIPELINE=1)' : ''}`,
     `  ok        ${String(c.ok).padStart(6)}   (${s.interpreted} also run on the reference interpreter)`,
     `  rejected  ${String(c.rejected).padStart(6)}   (typed DspcError naming file and problem: ${codes || 'none'})`,
     `  unclear   ${String(c.unclear).padStart(6)}   (typed error, message does not name the file or problem)`,
@@ -210,16 +214,17 @@ export function formatSummary(s: FuzzSummary): string {
   for (const f of s.failures.slice(0, 25)) {
     lines.push(`  #${f.index} ${f.outcome.verdict} at ${f.outcome.stage} (${f.source}; ${f.steps.join(' | ')}): ${f.outcome.message}`);
   }
-  if (s.failures.length) lines.push(`  reproduce one: node dist/bench/fuzz.js --seed ${s.config.seed} --case <index> [--write case.onnx]`);
+  if (s.failures.length) lines.push(`  reproduce one: node dist/bench/fuzz.js --seed ${s.config.seed} --case <index> [--write case.onnx]${s.config.pipeline ? ' --pipeline' : ''}`);
   return lines.join('\n');
 }
 
-/** `npm run bench -- fuzz` (FUZZ_CASES / FUZZ_SEED override the defaults). */
+/** `npm run bench -- fuzz` (FUZZ_CASES / FUZZ_SEED / FUZZ_PIPELINE=1 override the defaults). */
 export async function runFuzzBench(): Promise<void> {
   const cases = Number(process.env['FUZZ_CASES'] ?? DEFAULT_FUZZ.cases);
   const seed = Number(process.env['FUZZ_SEED'] ?? DEFAULT_FUZZ.seed);
+  const pipeline = process.env['FUZZ_PIPELINE'] === '1';
   let last = 0;
-  const s = await runFuzz({ cases, seed }, (done) => {
+  const s = await runFuzz({ cases, seed, pipeline }, (done) => {
     if (process.stderr.isTTY && done - last >= 250) {
       last = done;
       process.stderr.write(`\rfuzz: ${done}/${cases}`);
@@ -238,13 +243,13 @@ function reproduce(argv: string[]): number {
   const seed = Number(arg('--seed') ?? DEFAULT_FUZZ.seed);
   const index = Number(arg('--case'));
   if (!Number.isInteger(index)) {
-    process.stderr.write('usage: node dist/bench/fuzz.js --seed S --case I [--write case.onnx]\n');
+    process.stderr.write('usage: node dist/bench/fuzz.js --seed S --case I [--write case.onnx] [--pipeline]\n');
     return 2;
   }
   const c = makeCase(listCorpus(), seed, index);
   const out = arg('--write');
   if (out) fs.writeFileSync(out, c.bytes);
-  const o = runCase(c, { maxInterpretWork: DEFAULT_FUZZ.maxInterpretWork });
+  const o = runCase(c, { maxInterpretWork: DEFAULT_FUZZ.maxInterpretWork, pipeline: argv.includes('--pipeline') });
   process.stdout.write(`${JSON.stringify({ index, source: `${c.source.set}/${c.source.name}`, steps: c.steps, bytes: c.bytes.length, outcome: o }, null, 2)}\n`);
   return o.verdict === 'ok' || o.verdict === 'rejected' ? 0 : 1;
 }

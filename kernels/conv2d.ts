@@ -1,12 +1,13 @@
 // Stage: kernel library. conv2d kernel: NCHW 2-D convolution, grouped and depthwise, int8 per-output-channel weights,
 // int32 bias, zero points, TFLite requantization, output clamp and an optional fused activation epilogue.
-// Contract: run() is the device's bit-exact reference; work() is the cost formula of docs/cost-model.md.
+// Contract: run() is bit-exact (int8 via kernels/wasm when it applies, else runConv2dScalar, the reference); work() is docs/cost-model.md's formula.
 
 import { epilogueFn, epilogueTable, preActivationZeroPoint } from './activations.js';
 import { allocCodes, ceilDiv, field, kernelError, laneVectors, numel, outTensor, paramBytesOf, qdtypeOf, scalar, cyclesPerVector, epilogueCycles, tensorBytes } from './common.js';
 import { OUTPUT_STAGE_FIELDS, outputStageParams, quantizeWeightsPerChannel, writeChannel, writeChannelInt8, type OutputClamp } from './output-stage.js';
 import type { Target } from './target.js';
 import type { Invocation, KernelDef, KernelWork, ParamValues, QTensor, QuantParams } from './types.js';
+import { conv2dInt8Wasm, type Int8OutputStage } from './wasm/conv-int8.js';
 
 /** Static geometry of one conv invocation (ONNX attribute names; pads are [top, left, bottom, right]). */
 export interface ConvGeometry {
@@ -340,7 +341,40 @@ function packPairs(xp: Int32Array, step: number, scale: number): Float64Array {
   return pk;
 }
 
+/**
+ * The kernel's run(): int8 programs go through the WebAssembly SIMD module (kernels/wasm/conv-int8.ts, the same
+ * integer function), everything else and every case outside its preconditions through runConv2dScalar.
+ */
 function runConv(inv: Invocation, inputs: QTensor[], params: ParamValues, epilogueParams?: ParamValues): QTensor[] {
+  const o = inv.outputs[0]!;
+  if (qdtypeOf(o) === 'int8' && inputs[0]!.data instanceof Int8Array) {
+    const g = convGeometry(inv);
+    const wts = field<Int8Array>(inv, params, 'weights');
+    if (wts.length === g.oc * (g.c / g.group) * g.kh * g.kw) {
+      const fast = conv2dInt8Wasm(g, inputs[0]!, wts, int8OutputStage(inv, params, epilogueParams));
+      if (fast) return [outTensor(o, fast)];
+    }
+  }
+  return runConv2dScalar(inv, inputs, params, epilogueParams);
+}
+
+/** The output-stage fields of a conv or fc table with the int8 epilogue as code tables (the wasm path's input). */
+export function int8OutputStage(inv: Invocation, params: ParamValues, epilogueParams?: ParamValues): Int8OutputStage {
+  const t = epilogueTable(inv, epilogueParams);
+  return {
+    bias: field<Int32Array>(inv, params, 'bias'),
+    multiplier: field<Int32Array>(inv, params, 'multiplier'),
+    shift: field<Int32Array>(inv, params, 'shift'),
+    zp: preActivationZeroPoint(inv, epilogueParams),
+    lo: scalar(inv, params, 'out_min'),
+    hi: scalar(inv, params, 'out_max'),
+    table: t?.table ?? null,
+    tableChannels: t?.channels ?? 1,
+  };
+}
+
+/** conv2d in plain JS (doubles hold exact integer sums): the reference every faster path is tested against. */
+export function runConv2dScalar(inv: Invocation, inputs: QTensor[], params: ParamValues, epilogueParams?: ParamValues): QTensor[] {
   const g = convGeometry(inv);
   const x = inputs[0]!;
   const o = inv.outputs[0]!;

@@ -4,10 +4,11 @@
 
 import { epilogueFn, preActivationZeroPoint } from './activations.js';
 import { allocCodes, ceilDiv, cyclesPerVector, epilogueCycles, field, kernelError, laneVectors, numel, outTensor, paramBytesOf, qdtypeOf, scalar, tensorBytes } from './common.js';
-import { conv2dParams, type ConvWeightsInput } from './conv2d.js';
+import { conv2dParams, int8OutputStage, type ConvWeightsInput } from './conv2d.js';
 import { OUTPUT_STAGE_FIELDS, writeChannel, type OutputClamp } from './output-stage.js';
 import type { Target } from './target.js';
 import type { Invocation, KernelDef, KernelWork, ParamValues, QTensor, QuantParams } from './types.js';
+import { fullyConnectedInt8Wasm } from './wasm/conv-int8.js';
 
 /** Same table as conv2d with weights [C_out, K]. */
 export function fullyConnectedParams(w: ConvWeightsInput, inQ: QuantParams, outQ: QuantParams, clamp: OutputClamp = {}): ParamValues {
@@ -24,7 +25,22 @@ function fcDims(inv: Invocation): { n: number; k: number; cOut: number } {
   return { n, k, cOut };
 }
 
+/** The kernel's run(): int8 through the WebAssembly SIMD module when its preconditions hold, else runFcScalar. */
 function runFc(inv: Invocation, inputs: QTensor[], params: ParamValues, epilogueParams?: ParamValues): QTensor[] {
+  const o = inv.outputs[0]!;
+  if (qdtypeOf(o) === 'int8' && inputs[0]!.data instanceof Int8Array) {
+    const { n, k, cOut } = fcDims(inv);
+    const wts = field<Int8Array>(inv, params, 'weights');
+    if (wts.length === cOut * k && inputs[0]!.data.length === n * k) {
+      const fast = fullyConnectedInt8Wasm(n, k, cOut, inputs[0]!, wts, int8OutputStage(inv, params, epilogueParams));
+      if (fast) return [outTensor(o, fast)];
+    }
+  }
+  return runFcScalar(inv, inputs, params, epilogueParams);
+}
+
+/** fully_connected in plain JS: the reference the wasm path is tested against. */
+export function runFcScalar(inv: Invocation, inputs: QTensor[], params: ParamValues, epilogueParams?: ParamValues): QTensor[] {
   const { n, k, cOut } = fcDims(inv);
   const x = inputs[0]!;
   const o = inv.outputs[0]!;

@@ -119,6 +119,8 @@ export function conv2dInt8Wasm(g: Int8ConvShape, x: QTensor, wts: Int8Array, os:
   const ocg = g.oc / g.group;
   const k = cg * g.kh * g.kw;
   if (cg === 1 && g.sw !== 1 && g.sw !== 2) return null;
+  const positive = [g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, g.group].every((v) => Number.isInteger(v) && v >= 1);
+  if (!positive || ![g.pt, g.pl, g.pb, g.pr].every((v) => Number.isInteger(v) && v >= 0) || !Number.isInteger(cg) || !Number.isInteger(ocg)) return null;
   const packed = packedOf(wts, g.oc, k, ocg);
   return cg === 1 ? depthwise(ar, g, x, wts, os, packed, xmax) : viaGemm(ar, g, x, wts, os, packed, xmax);
 }
@@ -135,7 +137,7 @@ function depthwise(ar: Arena, g: Int8ConvShape, x: QTensor, wts: Int8Array, os: 
   const offs = ar.alloc(taps * 4);
   const acc = ar.alloc(g.oc * planeOut * 4);
   const st = stageRegions(ar, g.oc, g.oc * planeOut, os);
-  ar.ready();
+  if (!ar.ready()) return null;
   if (!writeRecords(ar.i32(st.prm, g.oc * 4), os, packed.l1, xmax)) return null;
   packed.dw ??= Int16Array.from(wts);
   ar.i16(wt, g.oc * taps).set(packed.dw);
@@ -171,7 +173,7 @@ function viaGemm(ar: Arena, g: Int8ConvShape, x: QTensor, wts: Int8Array, os: In
   const w = ar.alloc(g.oc * kp * 4);
   const acc = ar.alloc(g.oc * ppad * 4);
   const st = stageRegions(ar, g.oc, g.oc * P, os);
-  ar.ready();
+  if (!ar.ready()) return null;
   if (!writeRecords(ar.i32(st.prm, g.oc * 4), os, packed.l1, xmax)) return null;
   ar.i16(w, g.oc * kp * 2).set(gemmWeights(packed, wts, g.oc, k, ocg));
   ar.i16(zero, ppad + 8).fill(0);
@@ -233,7 +235,7 @@ export function fullyConnectedInt8Wasm(n: number, k: number, cOut: number, x: QT
   const w = ar.alloc(cOut * kp * 4);
   const acc = ar.alloc(cOut * ppad * 4);
   const st = stageRegions(ar, cOut, cOut * n, os);
-  ar.ready();
+  if (!ar.ready()) return null;
   if (!writeRecords(ar.i32(st.prm, cOut * 4), os, packed.l1, xmax)) return null;
   ar.i16(w, cOut * kp * 2).set(gemmWeights(packed, wts, cOut, k, cOut));
   ar.i16(zero, ppad + 8).fill(0);

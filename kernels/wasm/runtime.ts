@@ -5,6 +5,9 @@ import { int8BinaryModule } from './int8-kernels.js';
 
 type Ptr = number;
 
+/** Largest working set a single kernel invocation may lay out (int32 offsets stay far from wrapping). */
+export const MAX_ARENA_BYTES = 1 << 30;
+
 /** The exported functions of kernels/wasm/int8-kernels.ts (argument contracts documented there). */
 export interface Int8Exports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
@@ -43,9 +46,20 @@ export class Arena {
     return at;
   }
 
-  ready(): void {
+  /**
+   * Grows the memory to hold every region allocated since reset(); false when that would pass MAX_ARENA_BYTES or
+   * the runtime refuses to grow (the caller then steps aside for its scalar path instead of failing).
+   */
+  ready(): boolean {
     const have = this.ex.memory.buffer.byteLength;
-    if (this.top > have) this.ex.memory.grow(Math.ceil((this.top - have) / 65536));
+    if (this.top <= have) return true;
+    if (this.top > MAX_ARENA_BYTES) return false;
+    try {
+      this.ex.memory.grow(Math.ceil((this.top - have) / 65536));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   i8(at: Ptr, n: number): Int8Array { return new Int8Array(this.ex.memory.buffer, at, n); }

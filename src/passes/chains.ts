@@ -50,7 +50,9 @@ export function* findChains(work: Work): Generator<Chain> {
   for (let s = 0; s < n; s++) {
     const node = work.slots[s];
     if (!node || !isPiecewiseLinear(node.op) || node.outputs.length !== 1 || !node.inputs[0]) continue;
-    const p = work.slotOf(work.resolve(node.inputs[0]));
+    const x = work.resolve(node.inputs[0]);
+    // chains sit next to each other in topological order: try the previous slot before the name table
+    const p = s > 0 && work.slots[s - 1]?.outputs[0] === x ? s - 1 : work.slotOf(x);
     // an activation reading an activation has its producer's (float) type: skip the value-table lookup
     let r: number;
     if (p >= 0 && forms[p]) r = rank[p]!;
@@ -81,17 +83,16 @@ export function* findChains(work: Work): Generator<Chain> {
     for (let t = s; t >= 0; t = next[t]!) {
       const node = work.slots[t]!;
       members.push({ slot: t, node, form: forms[t]! });
-      cut.push(cutReason(work, node, next[t]! >= 0));
+      cut.push(next[t]! >= 0 ? cutReason(work, node, t) : null);
     }
     yield { members, cut };
   }
 }
 
-function cutReason(work: Work, n: Node, hasNext: boolean): string | null {
-  if (!hasNext) return null;
-  const out = n.outputs[0]!;
-  if (work.isOutput(out)) return `${n.name}'s output is a graph output`;
-  if (work.uses(out) > 1) return `${n.name}'s output also feeds ${work.uses(out) - 1} other input(s)`;
+function cutReason(work: Work, n: Node, slot: number): string | null {
+  const readers = work.usesAt(slot);
+  if (readers > 1) return `${n.name}'s output also feeds ${readers - 1} other input(s)`;
+  if (work.isOutput(n.outputs[0]!)) return `${n.name}'s output is a graph output`;
   return null;
 }
 

@@ -10,7 +10,9 @@ import { elementMap } from './element-map.js';
 import type { ChoiceResult, Composite } from './kernel-choice.js';
 import { chooseKernel, kernelRank } from './kernel-choice.js';
 import type { ActForm } from './params.js';
-import { actForm, applyForm, compactForm, compositeShape, emitChoice, expandForm, fixes, isMonotoneForm, startComposite } from './params.js';
+import {
+  actForm, applyForm, compactForm, compositeShape, emitChoice, expandForm, fixes, isMonotoneForm, isPiecewiseLinear, startComposite,
+} from './params.js';
 import { bump, canHandOver, handOver, origins, report } from './rewrite.js';
 import type { Pass, PassContext, PassStats } from './types.js';
 import { RangeAnalysis } from './value-range.js';
@@ -46,9 +48,8 @@ function formOf(work: Work, n: Node): ActForm | null {
 /** Walks back from activation B through single-reader crossable nodes to an activation A whose only reader is the path. */
 function siteAt(work: Work, slot: number): Site | null {
   const bn = work.slots[slot];
-  if (!bn || bn.outputs.length !== 1 || !bn.inputs[0]) return null;
-  const bf = formOf(work, bn);
-  if (!bf) return null;
+  if (!bn || !isPiecewiseLinear(bn.op) || bn.outputs.length !== 1 || !bn.inputs[0]) return null;
+  // walk first (cheap checks); forms are read only for a real candidate
   const path: Site['path'] = [];
   let v = work.resolve(bn.inputs[0]);
   for (;;) {
@@ -56,8 +57,11 @@ function siteAt(work: Work, slot: number): Site | null {
     const p = work.producer(v);
     if (!p) return null;
     const pslot = work.slotOf(v);
-    const af = formOf(work, p);
-    if (af && p.outputs.length === 1) return path.length ? { a: { slot: pslot, node: p, form: af }, b: { slot, node: bn, form: bf }, path } : null;
+    if (isPiecewiseLinear(p.op)) {
+      if (!path.length || p.outputs.length !== 1) return null;
+      const af = formOf(work, p), bf = formOf(work, bn);
+      return af && bf ? { a: { slot: pslot, node: p, form: af }, b: { slot, node: bn, form: bf }, path } : null;
+    }
     const pos = crossable(work, p);
     if (pos < 0) return null;
     path.unshift({ slot: pslot, node: p, pos });

@@ -46,9 +46,9 @@ export class LayeredMap<K, V> extends Map<K, V> {
     const own = super.delete(k);
     if (!this.base.has(k)) return own;
     if (own) this.shadowed--;
-    if (this.deleted.has(k)) return own;
+    const before = this.deleted.size;
     this.deleted.add(k);
-    return true;
+    return own || this.deleted.size > before;
   }
 
   override clear(): void {

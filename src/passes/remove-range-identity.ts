@@ -7,7 +7,7 @@ import { attrOf } from '../ir/ops/types.js';
 import type { ChannelRange } from './algebra.js';
 import { hull } from './algebra.js';
 import { chooseKernel } from './kernel-choice.js';
-import { actForm, applyForm, compositeShape, startComposite } from './params.js';
+import { FormCache, applyForm, compositeShape, startComposite } from './params.js';
 import { bump, bypass, report } from './rewrite.js';
 import type { Pass, PassContext, PassStats } from './types.js';
 import { RangeAnalysis } from './value-range.js';
@@ -25,31 +25,54 @@ const IDENTITY_WHERE: Readonly<Record<string, (n: Node) => (lo: number) => boole
   },
 };
 
-/** True when the node computes its input unchanged on every value the input can hold. */
-export function identityOnRange(work: Work, n: Node, dom: ChannelRange): boolean {
-  const shape = work.info(n.inputs[0]!)?.shape;
-  if (!shape) return false;
-  const form = actForm(n, (name) => work.initializer(name), shape.length);
-  if (form) {
-    const c = startComposite(compositeShape([form], shape, dom), dom);
-    applyForm(c, form);
-    const r = chooseKernel(c, []);
-    return r.ok && r.choice.op === 'removed';
+/**
+ * Whether a node computes its input unchanged on every value the input can hold. The answer depends only on the
+ * node's form, its data shape and the range, so it is memoised (ranges are shared objects; forms carry ids).
+ */
+export class IdentityOnRange {
+  private readonly forms: FormCache;
+  private readonly memo = new WeakMap<ChannelRange, Map<string, boolean>>();
+
+  constructor(private readonly work: Work) {
+    this.forms = new FormCache((name) => work.initializer(name));
   }
+
+  test(n: Node, dom: ChannelRange): boolean {
+    const shape = this.work.info(n.inputs[0]!)?.shape;
+    if (!shape) return false;
+    const form = this.forms.get(n, shape.length);
+    if (!form) return identityWhere(n, dom);
+    const key = `${form.id}|${shape.join('x')}`;
+    let byRange = this.memo.get(dom);
+    if (!byRange) this.memo.set(dom, (byRange = new Map()));
+    let yes = byRange.get(key);
+    if (yes === undefined) {
+      const c = startComposite(compositeShape([form], shape, dom), dom);
+      applyForm(c, form);
+      const r = chooseKernel(c, []);
+      byRange.set(key, (yes = r.ok && r.choice.op === 'removed'));
+    }
+    return yes;
+  }
+}
+
+function identityWhere(n: Node, dom: ChannelRange): boolean {
   const where = IDENTITY_WHERE[n.op];
   return where !== undefined && where(n)(hull(dom).lo);
 }
 
+
 export function applyRemoveRangeIdentity(work: Work, _ctx: PassContext): PassStats {
   const stats: PassStats = { rules: {} };
   const ranges = new RangeAnalysis(work);
+  const identity = new IdentityOnRange(work);
   // decide first: ranges are read from the graph as it was (removals keep every value, so they stay true)
   const doomed: number[] = [];
   for (let s = 0; s < work.slots.length; s++) {
     const n = work.slots[s];
     if (!n || !opDef(n.op)?.activation || !n.inputs[0] || n.outputs.length !== 1) continue;
     const dom = ranges.rangeOf(n.inputs[0]);
-    if (identityOnRange(work, n, dom)) doomed.push(s);
+    if (identity.test(n, dom)) doomed.push(s);
   }
   for (const slot of doomed) {
     const n = work.slots[slot]!;

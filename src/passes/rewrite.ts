@@ -64,9 +64,14 @@ export function replaceSegment(
     handOver(work, input, output);
     return { op: 'removed', origin };
   }
-  const slopeName = ch.op === 'PRelu' ? work.freshValueName(`${last.name}_slope`) : '';
+  // identical chains share one plan and so one Choice: their PRelus share one slope initializer
+  const shared = ch.op === 'PRelu' ? work.sharedInitializer(ch) : undefined;
+  const slopeName = ch.op === 'PRelu' ? (shared ?? work.freshValueName(`${last.name}_slope`)) : '';
   const { node, init } = emitChoice(ch, shape, last.name, input, output, slopeName);
-  if (init) work.addInitializer(slopeName, init);
+  if (init && !shared) {
+    work.addInitializer(slopeName, init);
+    work.shareInitializer(ch, slopeName);
+  }
   node!.origin = origin;
   work.place(slots[slots.length - 1]!, node!);
   return { op: node!.op, origin };

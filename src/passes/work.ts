@@ -39,13 +39,18 @@ export class Work {
     const slots = (this.slots = src.nodes.slice());
     this.outputs = new Set(src.outputs.map((o) => o.name));
     this.uses0 = new Int32Array(slots.length);
-    // one sweep: in topological order every input's producer is already indexed
+    // one sweep: in topological order every input's producer is already indexed. Most inputs are initializers
+    // (a small table) or the previous node's output (chains): both are answered without the big table.
     const prod = this.prod;
+    const inits = src.initializers;
     for (let i = 0; i < slots.length; i++) {
       const n = slots[i]!;
       const ins = n.inputs;
+      const before = i > 0 ? slots[i - 1]!.outputs : undefined;
       for (let k = 0; k < ins.length; k++) {
-        const p = ins[k] ? prod.get(ins[k]!) : undefined;
+        const v = ins[k]!;
+        if (!v || inits.has(v)) continue;
+        const p = before && before[0] === v ? i - 1 : prod.get(v);
         if (p === undefined) continue;
         if (slots[p]!.outputs[0] === ins[k]) this.uses0[p]!++;
         else this.usesMore.set(ins[k]!, (this.usesMore.get(ins[k]!) ?? 0) + 1);
@@ -83,6 +88,11 @@ export class Work {
 
   slotOf(value: string): number {
     return this.prod.get(value) ?? -1;
+  }
+
+  /** Readers of the first output of the node in `slot` (no name lookup: the hot path of chain discovery). */
+  usesAt(slot: number): number {
+    return this.uses0[slot]!;
   }
 
   /** Reading input slots of a node-produced value (0 for inputs/initializers: they are not tracked). */
@@ -178,6 +188,18 @@ export class Work {
     this.g.initializers.set(name, t);
     this.g.values.set(name, { name, dtype: t.dtype, shape: [...t.dims] });
     this.changed = true;
+  }
+
+  private readonly sharedInits = new WeakMap<object, string>();
+
+  /** The initializer made earlier for the same (identical, memoised) parameters, while it still exists. */
+  sharedInitializer(key: object): string | undefined {
+    const name = this.sharedInits.get(key);
+    return name !== undefined && this.g.initializers.has(name) ? name : undefined;
+  }
+
+  shareInitializer(key: object, name: string): void {
+    this.sharedInits.set(key, name);
   }
 
   /** A name not yet used by any value. */

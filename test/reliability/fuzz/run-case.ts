@@ -3,6 +3,7 @@
 // Contract: never throws; ok | rejected (typed DspcError whose one-line message names the file and the problem) |
 // unclear (typed, but the message does not say what is wrong) | crashed (anything else) | hung (over the time limit).
 
+import { compileGraph } from '../../../src/backend/index.js';
 import { exportOnnx, importOnnxBytes } from '../../../src/frontend/index.js';
 import { MALFORMED_PREFIX } from '../../../src/frontend/onnx/import.js';
 import { isDspcError } from '../../../src/ir/errors.js';
@@ -10,11 +11,12 @@ import type { Graph } from '../../../src/ir/graph.js';
 import { interpret } from '../../../src/ir/interpret.js';
 import { graphStats } from '../../../src/ir/stats.js';
 import { allocData, numel, type Tensor } from '../../../src/ir/tensor.js';
+import { optimize, resolveTarget } from '../../../src/pipeline.js';
 import type { FuzzCase } from './cases.js';
 import { Rng } from './rng.js';
 
 export type Verdict = 'ok' | 'rejected' | 'unclear' | 'crashed' | 'hung';
-export type Stage = 'import' | 'export' | 'interpret';
+export type Stage = 'import' | 'export' | 'interpret' | 'pipeline';
 
 export interface Outcome {
   verdict: Verdict;
@@ -30,6 +32,11 @@ export interface RunOptions {
   maxInterpretWork?: number;
   /** A case that finishes but took longer than this is classified hung (the in-process watchdog). */
   limitMs?: number;
+  /**
+   * Also run accepted small graphs through the rest of the compiler in memory (passes, quantisation, lowering,
+   * emission for the default target), to find what hostile-but-valid models do beyond the front end.
+   */
+  pipeline?: boolean;
 }
 
 /** Texts V8 puts in its own exceptions: a DspcError wrapping one of these hides a crash in our code. */
@@ -111,6 +118,16 @@ function stageRun(c: FuzzCase, opts: RunOptions): Omit<Outcome, 'ms'> {
     }
   } catch (e) {
     return { ...classify(e, 'interpret', null), stage: 'interpret', interpreted: true };
+  }
+  if (opts.pipeline) {
+    try {
+      const target = resolveTarget(undefined);
+      const o = optimize(g, { target });
+      compileGraph(o.graph, target, { dtype: 'int8', exact: false, modelId: c.label, unfused: g });
+    } catch (e) {
+      return { ...classify(e, 'pipeline', null), stage: 'pipeline', interpreted: true };
+    }
+    return { verdict: 'ok', stage: 'pipeline', message: '', interpreted: true };
   }
   return { verdict: 'ok', stage: 'interpret', message: '', interpreted: true };
 }
