@@ -1,6 +1,7 @@
 // Stage: benchmark (issue 3). Fusion pass time on generated 10k / 100k / 1M-node graphs with chains between convolutions.
 // Contract: runFuseBench() prints one table from one run: ms per size, the 1M/100k ratio (goal <= 12), 1M time (goal < 2 s).
 
+import { cpus, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Benchmark from 'benchmark';
@@ -63,43 +64,58 @@ function measure(name: string, fn: () => void): Promise<{ ms: number; rme: numbe
   });
 }
 
-/** The 1M case: a few timed repetitions (one call takes about a second), median. */
-function repeat(fn: () => void, times: number): { ms: number; rme: number; samples: number } {
-  const t: number[] = [];
+/**
+ * Timed repetitions: median wall ms, and median CPU ms of this process (user + system; on a shared, loaded machine
+ * wall time measures the neighbours as much as the pass, CPU time much less so).
+ */
+function repeat(fn: () => void, times: number): { ms: number; cpu: number; rme: number; samples: number } {
+  const t: number[] = [], c: number[] = [];
   for (let i = 0; i < times; i++) {
     gc();
-    const s = performance.now();
+    const s = performance.now(), u = process.cpuUsage();
     fn();
+    const d = process.cpuUsage(u);
     t.push(performance.now() - s);
+    c.push((d.user + d.system) / 1e3);
   }
-  t.sort((a, b) => a - b);
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const mean = t.reduce((a, b) => a + b, 0) / t.length;
   const sd = Math.sqrt(t.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, t.length - 1));
-  return { ms: t[Math.floor(t.length / 2)]!, rme: (100 * sd) / mean / Math.sqrt(t.length), samples: t.length };
+  return { ms: median(t), cpu: median(c), rme: (100 * sd) / mean / Math.sqrt(t.length), samples: t.length };
 }
 
 export async function runFuseBench(): Promise<void> {
-  const sizes = [10_000, 100_000, 1_000_000];
-  const rows: string[][] = [['nodes', 'activations before->after', 'fuse-activations ms', 'optimizeGraph ms', 'samples', 'rme %']];
-  const result = new Map<number, { fuse: number; all: number }>();
-  for (const n of sizes) {
+  const sizes: [nodes: number, reps: number][] = [[10_000, 20], [100_000, 6], [1_000_000, 3]];
+  const rows: string[][] = [[
+    'nodes', 'activations before->after', 'fuse wall ms', 'fuse cpu ms', 'optimize wall ms', 'optimize cpu ms', 'samples', 'rme %',
+  ]];
+  const result = new Map<number, { fuse: number; fuseCpu: number; all: number; allCpu: number }>();
+  for (const [n, reps] of sizes) {
     const g = chainGraph(n);
     const { report } = optimizeGraph(g, CTX); // warm-up and the counts for the table
     gc();
     const runFuse = (): void => { fuseActivationsPass.run(g, CTX); };
     const runAll = (): void => { optimizeGraph(g, CTX); };
-    const fuse = n >= 1_000_000 ? repeat(runFuse, 3) : await measure(`fuse ${n}`, runFuse);
+    // wall time by benchmark.js where a call is short enough for it to sample; CPU time from timed repetitions
+    const fuseReps = repeat(runFuse, reps);
+    const fuse = n >= 1_000_000 ? fuseReps : { ...(await measure(`fuse ${n}`, runFuse)), cpu: fuseReps.cpu };
     gc();
-    const all = n >= 1_000_000 ? repeat(runAll, 3) : await measure(`optimize ${n}`, runAll);
-    result.set(n, { fuse: fuse.ms, all: all.ms });
-    rows.push([String(g.nodes.length), `${report.activations.before}->${report.activations.after}`, fuse.ms.toFixed(1), all.ms.toFixed(1),
-      `${fuse.samples}/${all.samples}`, `${fuse.rme.toFixed(1)}/${all.rme.toFixed(1)}`]);
+    const allReps = repeat(runAll, reps);
+    const all = n >= 1_000_000 ? allReps : { ...(await measure(`optimize ${n}`, runAll)), cpu: allReps.cpu };
+    result.set(n, { fuse: fuse.ms, fuseCpu: fuse.cpu, all: all.ms, allCpu: all.cpu });
+    rows.push([String(g.nodes.length), `${report.activations.before}->${report.activations.after}`, fuse.ms.toFixed(1), fuse.cpu.toFixed(1),
+      all.ms.toFixed(1), all.cpu.toFixed(1), `${fuse.samples}/${all.samples}`, `${fuse.rme.toFixed(1)}/${all.rme.toFixed(1)}`]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(r.map((c, i) => c.padStart(widths[i]!)).join('  '));
   const big = result.get(1_000_000)!, mid = result.get(100_000)!;
-  console.log(`1M/100k ratio: fuse-activations ${(big.fuse / mid.fuse).toFixed(2)}, optimizeGraph ${(big.all / mid.all).toFixed(2)} (goal <= 12)`);
-  console.log(`1M nodes: fuse-activations ${(big.fuse / 1e3).toFixed(2)} s, optimizeGraph ${(big.all / 1e3).toFixed(2)} s (goal < 2 s)`);
+  const ratio = (a: number, b: number): string => (a / b).toFixed(2);
+  console.log(`1M/100k ratio (wall, cpu): fuse-activations ${ratio(big.fuse, mid.fuse)}, ${ratio(big.fuseCpu, mid.fuseCpu)}; ` +
+    `optimizeGraph ${ratio(big.all, mid.all)}, ${ratio(big.allCpu, mid.allCpu)} (goal <= 12)`);
+  console.log(`1M nodes (wall, cpu): fuse-activations ${(big.fuse / 1e3).toFixed(2)} s, ${(big.fuseCpu / 1e3).toFixed(2)} s; ` +
+    `optimizeGraph ${(big.all / 1e3).toFixed(2)} s, ${(big.allCpu / 1e3).toFixed(2)} s (goal < 2 s)`);
+  const [l1, l5] = loadavg();
+  console.log(`load average during the run: ${l1.toFixed(2)} (1 min), ${l5.toFixed(2)} (5 min) on ${cpus().length} CPUs`);
 }
 
 // Direct run: `node --expose-gc dist/bench/fuse.js` (bench/run.ts wires `npm run bench -- fuse`).

@@ -338,6 +338,11 @@ class Check {
 
 const ELEM_TYPES = Object.keys(ELEM_BYTES) as ElemType[];
 
+/** A JSON value as the message shows it; an absent key reads 'missing', not 'undefined'. */
+function shown(v: unknown): string {
+  return v === undefined ? 'missing' : JSON.stringify(v);
+}
+
 /**
  * Validate a parsed schedule.json: format and version, every buffer index, every tensor fitting its buffer, every
  * buffer inside its memory level, and every parameter reference inside params.bin (and equal to the record it names
@@ -346,8 +351,8 @@ const ELEM_TYPES = Object.keys(ELEM_BYTES) as ElemType[];
 export function validateSchedule(json: unknown, file: string, params?: ParamsFile): Schedule {
   const c = new Check(file);
   const s = c.obj(json, '(root)');
-  if (s.format !== SCHEDULE_FORMAT) c.fail('format', `is ${JSON.stringify(s.format)}, expected "${SCHEDULE_FORMAT}"`);
-  if (s.version !== SCHEDULE_VERSION) c.fail('version', `${JSON.stringify(s.version)} is not supported (this build reads ${SCHEDULE_VERSION})`);
+  if (s.format !== SCHEDULE_FORMAT) c.fail('format', `is ${shown(s.format)}, expected "${SCHEDULE_FORMAT}"`);
+  if (s.version !== SCHEDULE_VERSION) c.fail('version', `${shown(s.version)} is not supported (this build reads ${SCHEDULE_VERSION})`);
   for (const k of ['modelId', 'model', 'target']) c.str(s[k], k);
   c.oneOf(s.dtype, 'dtype', ['int8', 'int16'] as const);
   if (typeof s.fused !== 'boolean') c.fail('fused', 'must be a boolean');
@@ -393,7 +398,7 @@ function checkBuffers(c: Check, v: unknown, memSize: Map<string, number>): numbe
   return c.arr(v, 'buffers').map((b, i) => {
     const path = `buffers[${i}]`;
     const bo = c.obj(b, path);
-    if (bo.id !== i) c.fail(`${path}.id`, `is ${JSON.stringify(bo.id)}, expected ${i} (ids are positions)`);
+    if (bo.id !== i) c.fail(`${path}.id`, `is ${shown(bo.id)}, expected ${i} (ids are positions)`);
     c.str(bo.name, `${path}.name`);
     const bytes = c.int(bo.bytes, `${path}.bytes`, 1);
     const mem = c.str(bo.memory, `${path}.memory`);
@@ -439,7 +444,7 @@ function checkInvocation(ctx: RefCtx, v: unknown, i: number): void {
   const { c } = ctx;
   const path = `invocations[${i}]`;
   const inv = c.obj(v, path);
-  if (inv.index !== i) c.fail(`${path}.index`, `is ${JSON.stringify(inv.index)}, expected ${i}`);
+  if (inv.index !== i) c.fail(`${path}.index`, `is ${shown(inv.index)}, expected ${i}`);
   c.str(inv.kernel, `${path}.kernel`);
   c.str(inv.node, `${path}.node`);
   c.arr(inv.origin, `${path}.origin`).forEach((o, k) => c.str(o, `${path}.origin[${k}]`));

@@ -45,11 +45,20 @@ export function resolveTarget(spec: TargetSpec | undefined): Target {
 export interface LoadOptions {
   /** Refuse model files (plus external data) larger than this many bytes (default 2 GiB). */
   maxModelBytes?: number;
+  /** Refuse any tensor (constant, input, activation) larger than this many bytes (default 1 GiB). */
+  maxTensorBytes?: number;
+  /** Refuse models whose one inference needs more element operations than this (default 1e11). */
+  maxWork?: number;
 }
 
 /** Import an ONNX file into the IR. The importer infers shapes and runs verifyGraph before returning. */
 export function loadModel(modelPath: string, opts: LoadOptions = {}): Graph {
-  return importOnnxFile(modelPath, opts.maxModelBytes !== undefined ? { maxModelBytes: opts.maxModelBytes } : {});
+  const { maxModelBytes, maxTensorBytes, maxWork } = opts;
+  return importOnnxFile(modelPath, {
+    ...(maxModelBytes !== undefined ? { maxModelBytes } : {}),
+    ...(maxTensorBytes !== undefined ? { maxTensorBytes } : {}),
+    ...(maxWork !== undefined ? { maxWork } : {}),
+  });
 }
 
 function graphOf(model: string | Graph, opts: LoadOptions): { graph: Graph; file: string } {
@@ -178,7 +187,7 @@ export async function compile(modelPath: string, opts: CompileOptions = {}): Pro
 
   // 2. optimize: the graph passes; --no-fuse runs none, so the imported graph is also the unfused baseline
   const verify = opts.verifyEachPass ?? process.env['DSPC_DEBUG'] === '1';
-  const optimized = fuse ? optimizeGraph(source, passContext(target, verify)) : { graph: source, report: unchangedReport(source) };
+  const optimized = fuse ? naming(modelPath, () => optimizeGraph(source, passContext(target, verify))) : { graph: source, report: unchangedReport(source) };
   if (fuse) verifyGraph(optimized.graph, { stage: 'optimize', file: modelPath });
 
   // 3-7. quantize/calibrate -> fusion verdicts -> kernel selection and lowering -> emission, for the program and
@@ -186,13 +195,13 @@ export async function compile(modelPath: string, opts: CompileOptions = {}): Pro
   const bopts = backendOptions(source, opts, modelId);
   const steps = fuse ? 2 : 1;
   progress('quantize and lower', 0, steps);
-  const artifacts = compileGraph(optimized.graph, target, fuse ? { ...bopts, unfused: source } : bopts);
+  const artifacts = naming(modelPath, () => compileGraph(optimized.graph, target, fuse ? { ...bopts, unfused: source } : bopts));
   progress('quantize and lower', 1, steps);
-  const baseline = fuse ? compileGraph(source, target, bopts) : undefined;
+  const baseline = fuse ? naming(modelPath, () => compileGraph(source, target, bopts)) : undefined;
   progress('quantize and lower', steps, steps);
 
   // the float reference the simulator's functional check compares against
-  const reference = referenceRun(source, artifacts);
+  const reference = naming(modelPath, () => referenceRun(source, artifacts));
   const result: CompileResult = {
     model: modelPath, modelId, target, dtype: bopts.dtype ?? 'int8', fused: fuse, source, optimized: optimized.graph,
     passReport: optimized.report, artifacts, reference, files: [],
@@ -214,6 +223,16 @@ export async function compile(modelPath: string, opts: CompileOptions = {}): Pro
     result.simulation = simulatePrograms(fusedProgram, unfusedProgram, opts.functional === false ? null : reference, progress);
   }
   return result;
+}
+
+/** Passes and backend name the node at fault; the user also needs the model file (issue 7: errors name the file). */
+function naming<T>(file: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof DspcError && e.file === undefined) throw e.withFile(file);
+    throw e;
+  }
 }
 
 /** The float reference the simulator compares against: the interpreter on the simulator's default input. */

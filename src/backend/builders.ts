@@ -115,9 +115,27 @@ const BUILDERS: Record<string, Builder> = {
   global_avgpool: globalAvgPool,
 };
 
+/**
+ * Weights, biases and other constant operands must be finite to be quantized: a NaN in a damaged model's weights
+ * is bad input (E_ATTR naming the node), not an internal error of the kernel library (issue 7).
+ */
+function checkFiniteConstants(c: BuildContext): void {
+  for (const name of c.node.inputs) {
+    const t = name ? c.g.initializers.get(name) : undefined;
+    if (!t || !(t.data instanceof Float32Array || t.data instanceof Float64Array)) continue;
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isFinite(d[i]!)) {
+        throw new DspcError('E_ATTR', `constant '${name}' holds ${d[i]} at index ${i}; weights and biases must be finite to be quantized`, { node: c.node.name });
+      }
+    }
+  }
+}
+
 /** The parameter table of `kernel` for this node (empty for kernels without fields). */
 export function buildParams(kernel: KernelDef, c: BuildContext): ParamValues {
   if (kernel.role === 'activation') return activationTable(c.g, c.node, c.inQ[0]!, c.outQ);
+  checkFiniteConstants(c);
   const b = BUILDERS[kernel.name];
   if (b) return b(c);
   if (kernel.paramFields.length === 0) return {};

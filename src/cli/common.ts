@@ -3,7 +3,7 @@
 
 import { CommanderError } from 'commander';
 import type { Command } from 'commander';
-import { isDspcError } from '../ir/errors.js';
+import { DspcError, isDspcError } from '../ir/errors.js';
 import { Output } from './term.js';
 
 /** Documented exit codes (docs/cli.md). */
@@ -25,6 +25,38 @@ export function addCommonFlags(cmd: Command): Command {
   return cmd
     .option('--json', 'print one JSON document on stdout and nothing else')
     .option('-q, --quiet', 'print nothing but errors');
+}
+
+/** Resource limits of the importer (docs/reliability.md), on every command that reads a model. */
+export interface LimitFlags {
+  maxModelMb?: string;
+  maxTensorMb?: string;
+  maxGops?: string;
+}
+
+export function addLimitFlags(cmd: Command): Command {
+  return cmd
+    .option('--max-model-mb <n>', 'refuse model files (plus external data) larger than n MiB (default 2048)')
+    .option('--max-tensor-mb <n>', 'refuse any tensor larger than n MiB (default 1024)')
+    .option('--max-gops <n>', 'refuse models needing more than n x 1e9 element operations per inference (default 100)');
+}
+
+/** The import limits the flags ask for, as LoadOptions (unset flags keep the importer's defaults). */
+export function limitsOf(flags: LimitFlags): { maxModelBytes?: number; maxTensorBytes?: number; maxWork?: number } {
+  const num = (text: string | undefined, flag: string, unit: number): number | undefined => {
+    if (text === undefined) return undefined;
+    const v = Number(text);
+    if (!Number.isFinite(v) || v <= 0) throw new DspcError('E_USAGE', `${flag} must be a positive number, got '${text}'`);
+    return Math.floor(v * unit);
+  };
+  const out: { maxModelBytes?: number; maxTensorBytes?: number; maxWork?: number } = {};
+  const m = num(flags.maxModelMb, '--max-model-mb', 2 ** 20);
+  const t = num(flags.maxTensorMb, '--max-tensor-mb', 2 ** 20);
+  const w = num(flags.maxGops, '--max-gops', 1e9);
+  if (m !== undefined) out.maxModelBytes = m;
+  if (t !== undefined) out.maxTensorBytes = t;
+  if (w !== undefined) out.maxWork = w;
+  return out;
 }
 
 /** Commander collector for repeatable options (--input a.pb --input b.pb). */

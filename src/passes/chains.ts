@@ -23,6 +23,8 @@ export interface Member {
 /** A maximal run of activations, each reading the previous one's output. */
 export interface Chain {
   members: Member[];
+  /** The data shape (every member's input and output). */
+  shape: number[];
   /** cut[i]: member i's output is needed elsewhere (other readers or a graph output), so a segment ends there. */
   cut: (string | null)[];
 }
@@ -47,12 +49,12 @@ export function* findChains(work: Work): Generator<Chain> {
   const forms: (ActForm | undefined)[] = new Array(n);
   const prev = new Int32Array(n).fill(-1), next = new Int32Array(n).fill(-1), readers = new Int32Array(n);
   const rank = new Int8Array(n);
+  const shapes: (number[] | undefined)[] = new Array(n);
   for (let s = 0; s < n; s++) {
     const node = work.slots[s];
     if (!node || !isPiecewiseLinear(node.op) || node.outputs.length !== 1 || !node.inputs[0]) continue;
     const x = work.resolve(node.inputs[0]);
-    // chains sit next to each other in topological order: try the previous slot before the name table
-    const p = s > 0 && work.slots[s - 1]?.outputs[0] === x ? s - 1 : work.slotOf(x);
+    const p = work.slotOf(x, s); // chains sit next to each other in topological order: found without a name table
     // an activation reading an activation has its producer's (float) type: skip the value-table lookup
     let r: number;
     if (p >= 0 && forms[p]) r = rank[p]!;
@@ -60,6 +62,7 @@ export function* findChains(work: Work): Generator<Chain> {
       const info = work.info(node.inputs[0]);
       if (!info || (info.dtype !== 'float32' && info.dtype !== 'float64') || info.shape.length > 127) continue;
       r = info.shape.length;
+      shapes[s] = info.shape;
     }
     const f = cache.get(node, r);
     if (!f) continue;
@@ -78,6 +81,8 @@ export function* findChains(work: Work): Generator<Chain> {
   // chains are built as they are consumed: a million members need not all be alive at once
   for (let s = 0; s < n; s++) {
     if (!forms[s] || prev[s]! >= 0) continue;
+    // a head reading an activation that forks keeps no shape of its own: ask the value table
+    const shape = shapes[s] ?? work.info(work.resolve(work.slots[s]!.inputs[0]!))!.shape;
     const members: Member[] = [];
     const cut: (string | null)[] = [];
     for (let t = s; t >= 0; t = next[t]!) {
@@ -85,7 +90,7 @@ export function* findChains(work: Work): Generator<Chain> {
       members.push({ slot: t, node, form: forms[t]! });
       cut.push(next[t]! >= 0 ? cutReason(work, node, t) : null);
     }
-    yield { members, cut };
+    yield { members, cut, shape };
   }
 }
 
@@ -100,7 +105,7 @@ function cutReason(work: Work, n: Node, slot: number): string | null {
 export function composeSegment(work: Work, ranges: RangeAnalysis, members: readonly Member[], from: number, to: number): Composite {
   const input = work.resolve(members[from]!.node.inputs[0]!);
   const shape = work.info(input)!.shape;
-  const dom: ChannelRange = ranges.rangeOf(input);
+  const dom: ChannelRange = ranges.rangeOf(input, members[from]!.slot);
   const forms = members.slice(from, to + 1).map((m) => m.form);
   const c = startComposite(compositeShape(forms, shape, dom), dom);
   for (const f of forms) applyForm(c, f);
@@ -199,11 +204,11 @@ export class PlanCache {
     const key = this.key(chain);
     let algebra = this.plans.get(key);
     if (!algebra) {
-      algebra = planChain(this.work, this.ranges, { members: chain.members, cut: chain.cut.map((c) => (c ? CUT : null)) }, this.kernels);
+      algebra = planChain(this.work, this.ranges, { ...chain, cut: chain.cut.map((c) => (c ? CUT : null)) }, this.kernels);
       this.plans.set(key, algebra);
     }
     // the cached segments carry no node names: this chain's cut reasons go into fresh copies (read-only otherwise)
-    if (!algebra.some((s) => s.reason === CUT)) return algebra;
+    if (!chain.cut.some((c) => c !== null)) return algebra;
     return algebra.map((s) => (s.reason === CUT ? { ...s, reason: chain.cut[s.to]! } : s));
   }
 
@@ -211,10 +216,10 @@ export class PlanCache {
 
   private key(chain: Chain): string {
     const head = this.work.resolve(chain.members[0]!.node.inputs[0]!);
-    const r = this.ranges.rangeOf(head);
+    const r = this.ranges.rangeOf(head, chain.members[0]!.slot);
     let rk = this.rangeKeys.get(r);
     if (rk === undefined) this.rangeKeys.set(r, (rk = `${r.lo.join(',')}|${r.hi.join(',')}|${r.infinite ? 1 : 0}`));
-    let k = `${this.work.info(head)!.shape.join('x')}|${rk}`;
+    let k = `${chain.shape.join('x')}|${rk}`;
     const ms = chain.members;
     for (let i = 0; i < ms.length; i++) k += chain.cut[i] ? `|${ms[i]!.form.id}/` : `|${ms[i]!.form.id}`;
     return k;

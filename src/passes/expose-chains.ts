@@ -1,4 +1,4 @@
-// Stage: graph passes, pass 4. Moves an activation across data movement or MaxPool when, and only when, it then merges.
+// Stage: graph passes, pass 3. Moves an activation across data movement or MaxPool when, and only when, it then merges.
 // Contract: a moved activation computes the same values (monotone across max; parameters follow the element mapping).
 
 import type { Node } from '../ir/graph.js';
@@ -52,11 +52,10 @@ function siteAt(work: Work, slot: number): Site | null {
   // walk first (cheap checks); forms are read only for a real candidate
   const path: Site['path'] = [];
   let v = work.resolve(bn.inputs[0]);
-  for (;;) {
-    if (work.neededElsewhere(v)) return null;
-    const p = work.producer(v);
-    if (!p) return null;
-    const pslot = work.slotOf(v);
+  for (let reader = slot; ;) {
+    const pslot = work.slotOf(v, reader);
+    const p = pslot < 0 ? undefined : work.slots[pslot];
+    if (!p || work.neededElsewhere(v, reader)) return null;
     if (isPiecewiseLinear(p.op)) {
       if (!path.length || p.outputs.length !== 1) return null;
       const af = formOf(work, p), bf = formOf(work, bn);
@@ -66,6 +65,7 @@ function siteAt(work: Work, slot: number): Site | null {
     if (pos < 0) return null;
     path.unshift({ slot: pslot, node: p, pos });
     v = work.resolve(p.inputs[pos]!);
+    reader = pslot;
   }
 }
 
@@ -188,7 +188,7 @@ function applyMove(work: Work, ranges: RangeAnalysis, site: Site, mv: Move): str
     work.remove(a.slot);
     const m0 = path[0]!;
     work.replace(m0.slot, { ...m0.node, inputs: m0.node.inputs.map((v, k) => (k === m0.pos ? x : v)) });
-    work.drop(a.node.outputs[0]!);
+    work.drop(a.node.outputs[0]!, a.slot);
     const t = work.resolve(b.node.inputs[0]!), y = b.node.outputs[0]!;
     work.remove(b.slot);
     const node = fused(b.node.name, t, y);
@@ -206,7 +206,7 @@ function applyMove(work: Work, ranges: RangeAnalysis, site: Site, mv: Move): str
   const t = b.node.inputs[0]!, y = b.node.outputs[0]!;
   work.remove(b.slot);
   work.replace(last.slot, { ...work.slots[last.slot]!, outputs: [y] });
-  work.drop(t);
+  work.drop(t, last.slot);
   return node ? node.op : 'removed';
 }
 

@@ -1,4 +1,4 @@
-// Stage: graph passes, pass 3. Collapses every chain of directly connected activations into one existing kernel.
+// Stage: graph passes, pass 2. Collapses every chain of directly connected activations into one existing kernel.
 // Contract: exact (float32, see docs/fusion.md); only kernels of ctx.target are produced; kernel count and cost never grow.
 
 import type { Chain, Segment } from './chains.js';
@@ -10,18 +10,13 @@ import type { Pass, PassContext, PassStats } from './types.js';
 import { RangeAnalysis } from './value-range.js';
 import { Work } from './work.js';
 
-type Edit = { kind: 'keep' } | { kind: 'replace'; rule: string };
-
-/** What to do with a planned segment: merge it, retype a lone node to a cheaper/listed kernel, or leave it. */
-function editFor(chain: Chain, seg: Segment, kernels: readonly string[]): Edit {
+/** Whether a planned segment is rewritten: a merge, a removal, or a lone node retyped to a cheaper kernel. */
+function rewrites(chain: Chain, seg: Segment, kernels: readonly string[]): boolean {
   const r = seg.result;
-  if (!r || !r.ok) return { kind: 'keep' };
+  if (!r || !r.ok) return false;
+  if (seg.to > seg.from || r.choice.op === 'removed') return true;
   const op = chain.members[seg.from]!.node.op;
-  if (seg.to > seg.from) return { kind: 'replace', rule: r.choice.op === 'removed' ? 'chain-identity' : 'fuse-chain' };
-  if (r.choice.op === op) return { kind: 'keep' };
-  if (r.choice.op === 'removed') return { kind: 'replace', rule: 'range-identity' };
-  if (kernelRank(r.choice.op, kernels) < kernelRank(op, kernels)) return { kind: 'replace', rule: 'retype-cheaper' };
-  return { kind: 'keep' };
+  return r.choice.op !== op && kernelRank(r.choice.op, kernels) < kernelRank(op, kernels);
 }
 
 /** Removal needs the output name to move; where it cannot (a graph input feeds a graph output), pick a kernel instead. */
@@ -57,9 +52,11 @@ export function applyFuseActivations(work: Work, ctx: PassContext): PassStats {
     const results: string[] = [];
     const sources: (string[] | undefined)[] = [];
     for (const seg of segs) {
-      const edit = editFor(chain, seg, kernels);
-      const r = edit.kind === 'replace' ? applicable(work, chain, seg, kernels) : null;
-      if (edit.kind === 'keep' || !r || !r.ok) {
+      let r = rewrites(chain, seg, kernels) ? applicable(work, chain, seg, kernels) : null;
+      // a lone node whose removal was traded for a kernel keeps its own unless the kernel is cheaper
+      const own = chain.members[seg.from]!.node.op;
+      if (r?.ok && seg.to === seg.from && r.choice.op !== 'removed' && !(kernelRank(r.choice.op, kernels) < kernelRank(own, kernels))) r = null;
+      if (!r || !r.ok) {
         results.push(chain.members.slice(seg.from, seg.to + 1).map((m) => m.node.op).join('+'));
         sources.push(undefined);
         continue;
@@ -69,7 +66,9 @@ export function applyFuseActivations(work: Work, ctx: PassContext): PassStats {
       const done = replaceSegment(work, slots, input, r.choice, seg.composite!.shape);
       results.push(done.op);
       sources.push(done.origin); // shared with the node's origin: both are read-only
-      bump(stats, r.choice.op === 'removed' && edit.rule === 'fuse-chain' ? 'chain-identity' : edit.rule);
+      // named after what happened (applicable() may have traded a removal for a kernel)
+      const merged = seg.to > seg.from;
+      bump(stats, r.choice.op === 'removed' ? (merged ? 'chain-identity' : 'range-identity') : merged ? 'fuse-chain' : 'retype-cheaper');
       changed = true;
     }
     if (chain.members.length < 2 && !changed) continue;

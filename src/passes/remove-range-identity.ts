@@ -1,4 +1,4 @@
-// Stage: graph passes, pass 2. Removes an activation that is the identity on the value range of its input.
+// Stage: graph passes, pass 4. Removes an activation that is the identity on the value range of its input.
 // Contract: decided from the propagated range and the op's normal form (or identity region), never from op-pair lists.
 
 import type { Node } from '../ir/graph.js';
@@ -71,7 +71,7 @@ export function applyRemoveRangeIdentity(work: Work, _ctx: PassContext): PassSta
   for (let s = 0; s < work.slots.length; s++) {
     const n = work.slots[s];
     if (!n || !opDef(n.op)?.activation || !n.inputs[0] || n.outputs.length !== 1) continue;
-    const dom = ranges.rangeOf(n.inputs[0]);
+    const dom = ranges.rangeOf(work.resolve(n.inputs[0]), s);
     if (identity.test(n, dom)) doomed.push(s);
   }
   for (const slot of doomed) {

@@ -59,7 +59,7 @@ export function replaceSegment(
   const output = last.outputs[0]!;
   const origin = origins(members);
   for (const s of slots) work.remove(s);
-  for (const m of members.slice(0, -1)) work.drop(m.outputs[0]!);
+  for (let k = 0; k < members.length - 1; k++) work.drop(members[k]!.outputs[0]!, slots[k]);
   if (ch.op === 'removed') {
     handOver(work, input, output);
     return { op: 'removed', origin };

@@ -26,10 +26,11 @@ export class RangeAnalysis {
     this.memo.delete(value);
   }
 
-  rangeOf(value: string): ChannelRange {
+  /** `reader`: the slot of a node reading the value, so its producer is found next to it (see Work.slotOf). */
+  rangeOf(value: string, reader?: number): ChannelRange {
     const hit = this.memo.get(value);
     if (hit) return hit;
-    if (!this.interesting(value)) return this.leaf(value);
+    if (!this.interesting(value, reader)) return this.leaf(value);
     // explicit stack: movement/activation chains can be as long as the graph
     const stack = [value];
     while (stack.length) {
@@ -51,8 +52,8 @@ export class RangeAnalysis {
   }
 
   /** Values whose range depends on other values' ranges (their producer is an activation or value-preserving). */
-  private interesting(value: string): boolean {
-    const n = this.work.producer(value);
+  private interesting(value: string, reader?: number): boolean {
+    const n = this.work.producer(value, reader);
     if (!n) return false;
     const d = opDef(n.op);
     return d !== undefined && (d.activation || d.valuePreserving);

@@ -5,23 +5,33 @@ import type { Graph, Node, ValueInfo } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { LayeredMap } from './layered-map.js';
 
+/** How far back a producer is looked for next to its reader (over removed slots) before the name table is asked. */
+const NEAR = 8;
+
 /**
- * Index layout (a 1M-node graph must open in a fraction of a second): value name -> producer slot in one Map; the
- * number of reading input slots of a node's first output in an Int32Array by slot; other outputs (Split) in a Map.
+ * Index layout: a million-entry name table is the slowest thing a pass could build (hash tables that size miss the
+ * caches), and in topological order most inputs are the previous node's output (chains) or initializers. So the
+ * reader counts are kept per slot (Int32Array, first outputs; other outputs in a small map), producers are found next
+ * to their readers when the caller says where the reader is, and the value -> slot table is built only when a lookup
+ * cannot be answered that way (then it is kept up to date by every edit).
  */
 export class Work {
   readonly g: Graph;
   /** Nodes in topological order; null marks a removed node until finish() compacts. */
   readonly slots: (Node | null)[];
-  private readonly prod = new Map<string, number>();
+  /** Nodes taken out whose outputs still exist (until place() re-produces or drop() ends them). Dense, by slot. */
+  private readonly parked: (Node | undefined)[];
   private readonly uses0: Int32Array;
   private readonly usesMore = new Map<string, number>();
+  private index: Map<string, number> | null = null;
+  private readonly graphInputs: Set<string>;
   private readonly outputs: Set<string>;
   private readonly renames = new Map<string, string>();
-  private readonly dropped: string[] = [];
+  private readonly dropped = new Set<string>();
+  /** Values this Work added to the value table (the rest of a dropped value's entry lives in the source's table). */
+  private readonly ownValues = new Set<string>();
   private readonly orphanCandidates = new Set<string>();
-  /** Nodes taken out whose output counts are still filed under their slot (until place() or drop()). */
-  private readonly parked: (Node | undefined)[] = [];
+  private readonly sharedInits = new WeakMap<object, string>();
   private changed = false;
 
   /** Opens a private copy of `src`: its value table is layered over the source's, nodes and tensors are shared. */
@@ -38,36 +48,27 @@ export class Work {
     };
     const slots = (this.slots = src.nodes.slice());
     this.outputs = new Set(src.outputs.map((o) => o.name));
+    this.graphInputs = new Set(src.inputs.map((i) => i.name));
     this.uses0 = new Int32Array(slots.length);
-    // one sweep: in topological order every input's producer is already indexed. Most inputs are initializers
-    // (a small table) or the previous node's output (chains): both are answered without the big table.
-    const prod = this.prod;
-    const inits = src.initializers;
+    // a dense array: assigning far slots of an empty [] would turn it into a (slow) dictionary
+    this.parked = new Array<Node | undefined>(slots.length).fill(undefined);
+    const far: [string, number][] = [];
     for (let i = 0; i < slots.length; i++) {
-      const n = slots[i]!;
-      const ins = n.inputs;
+      const ins = slots[i]!.inputs;
       const before = i > 0 ? slots[i - 1]!.outputs : undefined;
       for (let k = 0; k < ins.length; k++) {
         const v = ins[k]!;
-        if (!v || inits.has(v)) continue;
-        const p = before && before[0] === v ? i - 1 : prod.get(v);
-        if (p === undefined) continue;
-        if (slots[p]!.outputs[0] === ins[k]) this.uses0[p]!++;
-        else this.usesMore.set(ins[k]!, (this.usesMore.get(ins[k]!) ?? 0) + 1);
+        if (!v || this.untracked(v)) continue;
+        if (before && before[0] === v) this.uses0[i - 1]!++;
+        else far.push([v, i]);
       }
-      const outs = n.outputs;
-      for (let k = 0; k < outs.length; k++) if (outs[k]) prod.set(outs[k]!, i);
     }
+    for (const [v, reader] of far) this.addUses(v, this.slotOf(v, reader), 1);
   }
 
-  private bump(value: string, by: number): void {
-    if (!value) return;
-    const p = this.prod.get(value);
-    if (p === undefined) {
-      if (by < 0 && this.g.initializers.has(value)) this.orphanCandidates.add(value);
-      return;
-    }
-    this.addUses(value, p, by);
+  /** Graph inputs and initializers have no producer and no reader count. */
+  private untracked(v: string): boolean {
+    return this.g.initializers.has(v) || this.graphInputs.has(v);
   }
 
   /** The node filed at a slot: the live one, or the one taken out and not yet replaced. */
@@ -76,18 +77,45 @@ export class Work {
   }
 
   private addUses(value: string, p: number, by: number): void {
+    if (p < 0) return;
     if (this.slotNode(p)?.outputs[0] === value) this.uses0[p]! += by;
     else this.usesMore.set(value, (this.usesMore.get(value) ?? 0) + by);
   }
 
-  /** The node producing a value (undefined for graph inputs, initializers and unknown names). */
-  producer(value: string): Node | undefined {
-    const p = this.prod.get(value);
-    return p === undefined ? undefined : (this.slots[p] ?? undefined);
+  private ensureIndex(): Map<string, number> {
+    if (this.index) return this.index;
+    const m = new Map<string, number>();
+    for (let i = 0; i < this.slots.length; i++) {
+      const n = this.slotNode(i);
+      if (n) for (const o of n.outputs) if (o && !this.dropped.has(o)) m.set(o, i);
+    }
+    return (this.index = m);
   }
 
-  slotOf(value: string): number {
-    return this.prod.get(value) ?? -1;
+  /**
+   * Slot of the node producing `value`, -1 for graph inputs, initializers and unknown names. `reader`: the slot of a
+   * node reading it, so the producer is first looked for just before it (over removed slots).
+   */
+  slotOf(value: string, reader?: number): number {
+    if (reader !== undefined) {
+      for (let j = reader - 1, steps = 0; j >= 0 && steps < NEAR; j--, steps++) {
+        const live = this.slots[j];
+        if (live) {
+          if (live.outputs[0] === value) return j;
+          break; // a live node that is not the producer: the producer is further away
+        }
+        const pk = this.parked[j];
+        if (pk && pk.outputs[0] === value && !this.dropped.has(value)) return j;
+      }
+    }
+    if (this.untracked(value)) return -1;
+    return this.ensureIndex().get(value) ?? -1;
+  }
+
+  /** The node producing a value (undefined for graph inputs, initializers and unknown names). */
+  producer(value: string, reader?: number): Node | undefined {
+    const p = this.slotOf(value, reader);
+    return p < 0 ? undefined : (this.slots[p] ?? undefined);
   }
 
   /** Readers of the first output of the node in `slot` (no name lookup: the hot path of chain discovery). */
@@ -96,9 +124,10 @@ export class Work {
   }
 
   /** Reading input slots of a node-produced value (0 for inputs/initializers: they are not tracked). */
-  uses(value: string): number {
-    const p = this.prod.get(value);
-    return p === undefined ? 0 : this.usesOfProduced(value, p);
+  uses(value: string, reader?: number): number {
+    const p = this.slotOf(value, reader);
+    if (p < 0) return 0;
+    return this.slotNode(p)?.outputs[0] === value ? this.uses0[p]! : (this.usesMore.get(value) ?? 0);
   }
 
   isOutput(value: string): boolean {
@@ -114,60 +143,64 @@ export class Work {
   }
 
   /** A value the rest of the graph needs besides its one reader: more readers, or a graph output. */
-  neededElsewhere(value: string): boolean {
-    return this.uses(value) > 1 || this.outputs.has(value);
+  neededElsewhere(value: string, reader?: number): boolean {
+    return this.uses(value, reader) > 1 || this.outputs.has(value);
   }
 
   /** Takes a node out (its inputs lose a reader); its outputs must be re-produced by place() or dropped. */
   remove(slot: number): Node {
     const n = this.slots[slot];
     if (!n) throw new Error(`work: slot ${slot} is already empty`);
-    for (const i of n.inputs) this.bump(i, -1);
-    // the slot keeps its first output's reader count until place() or drop() says where the value went
+    for (const v of n.inputs) {
+      if (!v) continue;
+      if (this.g.initializers.has(v)) this.orphanCandidates.add(v);
+      else this.addUses(v, this.slotOf(v, slot), -1);
+    }
     this.slots[slot] = null;
     this.parked[slot] = n;
     this.changed = true;
     return n;
   }
 
-  private usesOfProduced(value: string, slot: number): number {
-    return this.slotNode(slot)?.outputs[0] === value ? this.uses0[slot]! : (this.usesMore.get(value) ?? 0);
-  }
-
   /** Puts a node into an empty slot; outputs that already exist move their producer and reader count here. */
   place(slot: number, n: Node): void {
     if (this.slots[slot]) throw new Error(`work: slot ${slot} is occupied by ${this.slots[slot]!.name}`);
-    const moved = n.outputs.map((o) => {
-      const p = o ? this.prod.get(o) : undefined;
-      return p === undefined ? 0 : this.usesOfProduced(o, p);
-    });
-    for (const o of n.outputs) {
-      const p = o ? this.prod.get(o) : undefined;
-      if (p !== undefined && p !== slot) this.clearUses(o, p);
+    const here = this.parked[slot];
+    if (here && n.outputs.length === 1 && here.outputs.length === 1 && here.outputs[0] === n.outputs[0]) {
+      // the common case (a fused node takes the place and the output name of the last node it replaces): the
+      // reader count stays where it is
+      this.slots[slot] = n;
+      this.parked[slot] = undefined;
+      this.index?.set(n.outputs[0]!, slot);
+      for (const v of n.inputs) if (v && !this.untracked(v)) this.addUses(v, this.slotOf(v, slot), 1);
+      this.changed = true;
+      return;
     }
-    if (this.slots[slot] === null) this.clearSlot(slot);
+    const moved = n.outputs.map((o) => {
+      if (!o) return 0;
+      // the common case: the node replaces the one parked here, under the same output name
+      const p = here && here.outputs.includes(o) && !this.dropped.has(o) ? slot : this.dropped.has(o) ? -1 : this.slotOf(o);
+      if (p < 0) return 0;
+      const count = this.slotNode(p)?.outputs[0] === o ? this.uses0[p]! : (this.usesMore.get(o) ?? 0);
+      if (this.slotNode(p)?.outputs[0] === o) this.uses0[p] = 0;
+      else this.usesMore.delete(o);
+      if (p !== slot && !this.slots[p]) this.parked[p] = undefined; // the name moves here for good
+      return count;
+    });
+    if (here) for (const o of here.outputs) if (o && !n.outputs.includes(o)) this.usesMore.delete(o);
+    this.uses0[slot] = 0;
     this.slots[slot] = n;
     this.parked[slot] = undefined;
     for (let k = 0; k < n.outputs.length; k++) {
       const o = n.outputs[k]!;
       if (!o) continue;
-      if (this.prod.get(o) !== slot) this.prod.set(o, slot);
+      this.dropped.delete(o);
+      this.index?.set(o, slot);
       if (k === 0) this.uses0[slot] = moved[k]!;
       else this.usesMore.set(o, moved[k]!);
     }
-    for (const i of n.inputs) this.bump(i, 1);
+    for (const v of n.inputs) if (v && !this.untracked(v)) this.addUses(v, this.slotOf(v, slot), 1);
     this.changed = true;
-  }
-
-  private clearUses(value: string, slot: number): void {
-    if (this.slotNode(slot)?.outputs[0] === value) this.uses0[slot] = 0;
-    else this.usesMore.delete(value);
-  }
-
-  private clearSlot(slot: number): void {
-    const was = this.parked[slot];
-    if (was) for (const o of was.outputs) if (o && this.prod.get(o) === slot) this.usesMore.delete(o);
-    this.uses0[slot] = 0;
   }
 
   replace(slot: number, n: Node): void {
@@ -175,22 +208,29 @@ export class Work {
     this.place(slot, n);
   }
 
-  /** A value no node produces any more (its readers must already be gone or renamed). */
-  drop(value: string): void {
-    const p = this.prod.get(value);
-    if (p !== undefined) this.clearUses(value, p);
-    this.prod.delete(value);
-    this.dropped.push(value);
+  /** A value no node produces any more (its readers must already be gone or renamed). `producer`: its slot if known. */
+  drop(value: string, producer?: number): void {
+    const p = producer ?? this.slotOf(value);
+    if (p >= 0) {
+      if (this.slotNode(p)?.outputs[0] === value) this.uses0[p] = 0;
+      else this.usesMore.delete(value);
+    }
+    this.index?.delete(value);
+    this.dropped.add(value);
+    // a removed node none of whose outputs live on no longer claims its slot (a name may be produced again elsewhere)
+    if (p >= 0 && !this.slots[p]) {
+      const pk = this.parked[p];
+      if (pk && pk.outputs.every((o) => !o || this.dropped.has(o))) this.parked[p] = undefined;
+    }
     this.changed = true;
   }
 
   addInitializer(name: string, t: Tensor): void {
     this.g.initializers.set(name, t);
     this.g.values.set(name, { name, dtype: t.dtype, shape: [...t.dims] });
+    this.ownValues.add(name);
     this.changed = true;
   }
-
-  private readonly sharedInits = new WeakMap<object, string>();
 
   /** The initializer made earlier for the same (identical, memoised) parameters, while it still exists. */
   sharedInitializer(key: object): string | undefined {
@@ -202,10 +242,10 @@ export class Work {
     this.sharedInits.set(key, name);
   }
 
-  /** A name not yet used by any value. */
+  /** A name not yet used by any value (the value table holds every input, initializer and node output). */
   freshValueName(base: string): string {
     let name = base;
-    for (let k = 1; this.g.values.has(name) || this.prod.has(name); k++) name = `${base}_${k}`;
+    for (let k = 1; this.g.values.has(name); k++) name = `${base}_${k}`;
     return name;
   }
 
@@ -220,27 +260,27 @@ export class Work {
   /** Every reader of `from` (whose producer is gone) reads `to` instead; applied to node inputs by flush(). */
   rename(from: string, to: string): void {
     const n = this.uses(from);
-    const p = this.prod.get(to);
-    if (p !== undefined) this.addUses(to, p, n);
+    this.addUses(to, this.slotOf(to), n);
     this.drop(from);
     this.renames.set(from, to);
   }
 
   /** `from`'s producer produces `to` instead (a graph output name handed to the tensor that replaces it). */
   renameProduced(from: string, to: string): void {
-    const p = this.prod.get(from);
-    if (p === undefined) throw new Error(`work: '${from}' is not produced by a node`);
+    const p = this.slotOf(from);
+    if (p < 0) throw new Error(`work: '${from}' is not produced by a node`);
     const info = this.g.values.get(from)!;
     const readers = this.uses(from) + this.uses(to);
     const node = this.slots[p]!;
     this.remove(p);
-    this.drop(from);
-    const q = this.prod.get(to);
-    if (q !== undefined) this.drop(to);
+    this.drop(from, p);
+    const q = this.slotOf(to);
+    if (q >= 0) this.drop(to, q);
     this.place(p, { ...node, outputs: node.outputs.map((o) => (o === from ? to : o)) });
     if (this.slots[p]!.outputs[0] === to) this.uses0[p] = readers;
     else this.usesMore.set(to, readers);
     this.g.values.set(to, { ...info, name: to });
+    this.ownValues.add(to);
     this.renames.set(from, to);
   }
 
@@ -264,7 +304,14 @@ export class Work {
     if (!this.changed) return this.src;
     const g = this.g;
     g.nodes = this.slots.filter((n): n is Node => n !== null);
-    for (const v of this.dropped) if (!this.prod.has(v)) g.values.delete(v);
+    // own entries are deleted one by one; the rest are source entries, hidden by handing the layer the whole set
+    for (const v of this.ownValues) {
+      if (!this.dropped.has(v)) continue;
+      g.values.delete(v);
+      this.dropped.delete(v);
+    }
+    if (g.values instanceof LayeredMap) g.values.hide(this.dropped);
+    else for (const v of this.dropped) g.values.delete(v);
     if (this.orphanCandidates.size) this.dropOrphans(g);
     return g;
   }

@@ -1,5 +1,5 @@
 // Tests (passes): the fusion algebra on single elements: composition, kernel choice and float32 exactness.
-// Every accepted composition is evaluated against the chain it replaces, element by element, in float32.
+// Contract: every accepted composition is evaluated against the chain it replaces, element by element, in float32.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

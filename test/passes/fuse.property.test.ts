@@ -1,5 +1,5 @@
-// Tests (passes): property tests of the whole pass pipeline on random activation chains, through the reference interpreter.
-// 10,000 chains of length 1-6 over Relu, LeakyRelu, PRelu, Clip, Identity: optimized == original (rel 1e-6 + abs 1e-37).
+// Tests (passes): property tests of the whole pass pipeline on random activation chains (reference interpreter).
+// Contract: 10,000 chains of length 1-6 over Relu, LeakyRelu, PRelu, Clip, Identity: optimized == original (rel 1e-6 + abs 1e-37).
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

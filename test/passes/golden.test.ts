@@ -1,5 +1,5 @@
 // Tests (passes): golden printed IR, one case per rule, each with why it exists; regenerated with UPDATE_GOLDEN=1.
-// Every case is also run on the reference interpreter against the unoptimized graph (the golden alone proves nothing).
+// Contract: every case is also run on the reference interpreter against the unoptimized graph (the golden alone proves nothing).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,5 +1,5 @@
-// Tests (passes): the shared chains and zoo models, optimized, exported to ONNX and run in ONNX Runtime against the
-// stored reference outputs; activation counts after fusion are the minimum (table below, with the reason per model).
+// Tests (passes): the shared chains and zoo models, optimized, exported to ONNX and run in ONNX Runtime.
+// Contract: outputs match the stored references; activation counts are the minimum (table below, reason per model).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';

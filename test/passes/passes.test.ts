@@ -1,5 +1,5 @@
 // Tests (passes): graph-interface edge cases (graph outputs, inputs, initializers, fan-out), purity, the registry and
-// the shared working copy, which must give exactly what pass-by-pass verified runs give.
+// Contract: the shared working copy must give exactly what pass-by-pass verified runs give.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';

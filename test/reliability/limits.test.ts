@@ -138,3 +138,23 @@ describe('work per inference', () => {
     }
   });
 });
+
+describe('limit flags of the CLI (inspect, run, optimize, compile, check)', () => {
+  const model = path.join(MODELS, 'zoo/tiny_cnn/model.onnx');
+
+  it('--max-model-mb, --max-tensor-mb and --max-gops refuse with exit 2 and one line; bad values are usage errors', async () => {
+    const [m, t, w, bad, ok] = await Promise.all([
+      dspc(['inspect', model, '--max-model-mb', '0.25']),
+      dspc(['compile', model, '-o', path.join(tmp, 'never'), '--max-tensor-mb', '0.5']),
+      dspc(['optimize', model, '-o', path.join(tmp, 'never.onnx'), '--max-gops', '0.01']),
+      dspc(['inspect', model, '--max-gops', 'lots']),
+      dspc(['inspect', model, '--max-model-mb', '1', '--max-tensor-mb', '1', '--max-gops', '0.1', '--json']),
+    ]);
+    expect(expectBadInput(m, 'max-model-mb')).toBe(`dspc: ${model}: model file has 420357 bytes, more than the limit of 262144 bytes`);
+    expect(expectBadInput(t, 'max-tensor-mb')).toBe(`dspc: ${model}: graph input 'input' [1,3,224,224] needs 602112 bytes, more than the tensor limit of 524288 bytes`);
+    expect(expectBadInput(w, 'max-gops')).toMatch(/one inference needs about 4\.\d\de\+7 element operations, more than the limit of 1\.00e\+7$/);
+    expect(expectBadInput(bad, 'bad value')).toBe("dspc: --max-gops must be a positive number, got 'lots'");
+    expect(ok.code).toBe(0);
+    expect(fs.existsSync(path.join(tmp, 'never')) || fs.existsSync(path.join(tmp, 'never.onnx'))).toBe(false);
+  });
+});

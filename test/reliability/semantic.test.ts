@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { importOnnxBytes } from '../../src/frontend/index.js';
+import { importOnnxBytes, importOnnxFile } from '../../src/frontend/index.js';
 import { DspcError, type DspcErrorCode } from '../../src/ir/errors.js';
 import { interpret } from '../../src/ir/interpret.js';
 import { floatTensor } from '../../src/ir/tensor.js';
@@ -51,7 +51,19 @@ function deeplyNested(depth: number): Uint8Array {
   return Uint8Array.from([0x08, 7, 0x3a, ...len(graph.length), ...graph, 0x42, 2, 0x10, 13]);
 }
 
+const RELU: ModelSpec = { inputs: [X], outputs: [Y], nodes: [{ op: 'Relu', name: 'r', inputs: ['x'], outputs: ['y'] }] };
+const corrupted = (): Uint8Array => {
+  const b = Buffer.from(buildModel(RELU));
+  b.fill(0xff, 2, 8);
+  return b;
+};
+
 const CASES: Bad[] = [
+  // unreadable files (issue 2 item 7)
+  { name: 'empty file', code: 'E_FILE', problem: /empty file \(expected an ONNX model\)/, model: new Uint8Array() },
+  { name: 'truncated file', code: 'E_FILE', problem: /truncated or corrupt ONNX model \(protobuf: index out of range/, model: buildModel(RELU).subarray(0, 40) },
+  { name: 'not an ONNX file (PNG header)', code: 'E_PARSE', problem: /not an ONNX model \(no graph in the decoded protobuf\)/, model: Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]) },
+  { name: 'corrupted bytes', code: 'E_PARSE', problem: /not an ONNX model or corrupt \(protobuf: invalid wire type/, model: corrupted() },
   // structure
   { name: 'cycle', code: 'E_GRAPH', problem: /the graph has a cycle through nodes 'a', 'r'$/, node: 'a',
     model: { inputs: [X], outputs: [Y], nodes: [{ op: 'Add', name: 'a', inputs: ['x', 'c'], outputs: ['b'] }, relu('r', 'b', 'c'), relu('after', 'c', 'y')] } },
@@ -156,6 +168,18 @@ describe('semantic validation: typed error naming file, node and problem', () =>
   });
 });
 
+describe('a missing external data file', () => {
+  it('names the model, the tensor and the missing file (library and CLI)', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'ext-'));
+    const file = path.join(dir, 'model.onnx');
+    const w = { name: 'w', dims: [4, 1, 1, 1], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'weights.bin' }] };
+    fs.writeFileSync(file, buildModel({ inputs: [X], outputs: [Y], initializers: [w], nodes: [{ op: 'Conv', name: 'c', inputs: ['x', 'w'], outputs: ['y'], attrs: { group: { i: 4 } } }] }));
+    const expected = `${file}: tensor 'w': external data file 'weights.bin' not found next to the model (looked for ${path.join(dir, 'weights.bin')})`;
+    expect(() => importOnnxFile(file)).toThrow(expected);
+    expect(expectBadInput(await dspc(['inspect', file]), 'missing external data')).toBe(`dspc: ${expected}`);
+  });
+});
+
 // ---- Clip with min > max: defined by ONNX, not an error ----------------------------------------------------------
 
 describe('Clip with min > max (ONNX Clip-13: every output equals max)', () => {
@@ -183,5 +207,20 @@ describe('Clip with min > max (ONNX Clip-13: every output equals max)', () => {
     const session = await ort.InferenceSession.create(bytes);
     const theirs = (await session.run({ x: new ort.Tensor('float32', x.data as Float32Array, [1, 4, 8, 8]) }))['y']!;
     expect([...(theirs.data as Float32Array)]).toEqual([...(ours.data as Float32Array)]);
+  });
+});
+
+// ---- beyond the importer: bad values the front end cannot afford to scan for ------------------------------------
+
+describe('a NaN in a convolution weight', () => {
+  it('is refused by `dspc compile` with file, node and problem, exit 2, and no output directory', async () => {
+    const w = f32('w', [4, 4, 1, 1], Array.from({ length: 16 }, (_, i) => (i === 5 ? NaN : 0.25)));
+    const file = path.join(tmp, 'nan-weight.onnx');
+    fs.writeFileSync(file, buildModel({ inputs: [X], outputs: [{ name: 'y', dims: [1, 4, 8, 8] }], initializers: [w], nodes: [{ op: 'Conv', name: 'conv', inputs: ['x', 'w'], outputs: ['y'] }] }));
+    const out = path.join(tmp, 'nan-out');
+    const line = expectBadInput(await dspc(['compile', file, '-o', out]), 'compile NaN weight');
+    expect(line).toBe(`dspc: ${file}: node 'conv': constant 'w' holds NaN at index 5; weights and biases must be finite to be quantized`);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.nan-out.'))).toEqual([]);
   });
 });

@@ -9,14 +9,14 @@ import type { CompileResult } from '../../pipeline.js';
 import { DspcError } from '../../ir/errors.js';
 import { compareExpectation, EXPECT_FORMAT, EXPECT_VERSION, expectationText, parseExpectation } from '../check-expect.js';
 import type { CheckOutcome, Expectation } from '../check-expect.js';
-import { addCommonFlags, EXIT_CHECK_FAILED, EXIT_OK, outputFor } from '../common.js';
-import type { CommonFlags } from '../common.js';
+import { addCommonFlags, addLimitFlags, EXIT_CHECK_FAILED, EXIT_OK, limitsOf, outputFor } from '../common.js';
+import type { CommonFlags, LimitFlags } from '../common.js';
 import { writeFileAtomic } from '../fsutil.js';
 import { targetOptionFor } from '../help.js';
 import { fmtInt, renderTable } from '../term.js';
 import type { Output } from '../term.js';
 
-interface CheckFlags extends CommonFlags {
+interface CheckFlags extends CommonFlags, LimitFlags {
   target: string;
   expect?: string;
   update?: boolean;
@@ -56,7 +56,7 @@ function tolerance(text: string): number {
 }
 
 export function registerCheck(program: Command): void {
-  addCommonFlags(
+  addCommonFlags(addLimitFlags(
     program
       .command('check')
       .description('compile and compare kernel counts by type, activation counts and (optionally) cycles with an expectation file; exit 1 on any difference')
@@ -66,7 +66,7 @@ export function registerCheck(program: Command): void {
       .option('--update', 'write the current counts (and cycles) into the expectation file instead of comparing')
       .option('--cycles-tolerance <pct>', 'allowed relative change of simulated cycles, in percent (when the file has cycles)', String(DEFAULT_CYCLES_TOLERANCE_PCT))
       .addOption(new Option('--dtype <type>', 'activation type of the program').choices(['int8', 'int16']).default('int8')),
-  )
+  ))
     .addHelpText('after', '\nCounts must match exactly; delete the "cycles" key of the file to skip the cycle check. CI usage: docs/ci.md')
     .action(async (model: string, flags: CheckFlags) => {
       const out = outputFor(flags);
@@ -79,7 +79,7 @@ export function registerCheck(program: Command): void {
       if (expected && expected.dtype !== flags.dtype) {
         throw new DspcError('E_USAGE', `expectation is for dtype ${expected.dtype}, not ${flags.dtype}`, { file: flags.expect });
       }
-      const res = await compile(model, { target: flags.target, dtype: flags.dtype, simulate: true, functional: false, onProgress: out.progress });
+      const res = await compile(model, { target: flags.target, dtype: flags.dtype, simulate: true, functional: false, onProgress: out.progress, ...limitsOf(flags) });
       out.stopProgress();
       const actual = actualCounts(res);
       if (flags.update) {

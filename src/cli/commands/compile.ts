@@ -6,15 +6,15 @@ import type { Command } from 'commander';
 import { compile } from '../../pipeline.js';
 import type { CompileResult } from '../../pipeline.js';
 import { DspcError } from '../../ir/errors.js';
-import { addCommonFlags, outputFor } from '../common.js';
-import type { CommonFlags } from '../common.js';
+import { addCommonFlags, addLimitFlags, limitsOf, outputFor } from '../common.js';
+import type { CommonFlags, LimitFlags } from '../common.js';
 import { writeFileAtomic } from '../fsutil.js';
 import { passesHelp, targetOptionFor } from '../help.js';
 import { buildReportInput, dotFor } from '../report/build.js';
 import { renderReportHtml } from '../report/html.js';
 import { compileJson, printCompile } from '../summary.js';
 
-export interface CompileFlags extends CommonFlags {
+export interface CompileFlags extends CommonFlags, LimitFlags {
   target: string;
   out?: string;
   fuse: boolean;
@@ -28,7 +28,7 @@ export interface CompileFlags extends CommonFlags {
 }
 
 export function registerCompile(program: Command): void {
-  addCommonFlags(
+  addCommonFlags(addLimitFlags(
     program
       .command('compile')
       .description('compile a model for a target: fuse activation chains, quantize, lower to kernels, emit schedule.json + params.bin + params.h')
@@ -43,7 +43,7 @@ export function registerCompile(program: Command): void {
       .option('--report <file.html>', 'write a self-contained HTML report (graphs, cycle timeline, memory, tables)')
       .option('--dot <file.dot>', 'write the before/after graphs as Graphviz dot')
       .option('--force', 'replace an output directory that holds another model\'s artifacts'),
-  )
+  ))
     .addHelpText('after', () => passesHelp())
     .action(async (model: string, flags: CompileFlags) => {
       const out = outputFor(flags);
@@ -56,6 +56,7 @@ export function registerCompile(program: Command): void {
         simulate: flags.simulate === true || flags.report !== undefined, functional: flags.simulate === true, onProgress: out.progress,
         ...(flags.out !== undefined ? { out: flags.out } : {}),
         ...(flags.calib !== undefined ? { calib: flags.calib } : {}),
+        ...limitsOf(flags),
       };
       const res = await compile(model, opts);
       out.stopProgress();

@@ -5,26 +5,26 @@ import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { inspectArtifacts, inspectModel } from '../../pipeline.js';
 import type { ArtifactsInfo, ModelInfo } from '../../pipeline.js';
-import { addCommonFlags, outputFor } from '../common.js';
-import type { CommonFlags } from '../common.js';
+import { addCommonFlags, addLimitFlags, limitsOf, outputFor } from '../common.js';
+import type { CommonFlags, LimitFlags } from '../common.js';
 import { modelLabel } from '../tables.js';
 import { fmtBytes, fmtInt, fmtShape, renderTable } from '../term.js';
 import type { Output } from '../term.js';
 
 export function registerInspect(program: Command): void {
-  addCommonFlags(
+  addCommonFlags(addLimitFlags(
     program
       .command('inspect')
       .description('show node count, op histogram, parameters, MACs and I/O of a model, or summarise a compiled artifact directory')
       .argument('<model|dir>', 'an ONNX model file, or a directory written by `dspc compile -o`'),
-  ).action((target: string, flags: CommonFlags) => {
+  )).action((target: string, flags: CommonFlags & LimitFlags) => {
     const out = outputFor(flags);
     if (isDirectory(target)) {
       const info = inspectArtifacts(target);
       if (flags.json) out.json(info);
       else printArtifacts(out, info);
     } else {
-      const info = inspectModel(target);
+      const info = inspectModel(target, limitsOf(flags));
       if (flags.json) out.json(modelJson(info));
       else printModel(out, info);
     }

@@ -5,32 +5,32 @@ import type { Command } from 'commander';
 import { optimize, toOnnx } from '../../pipeline.js';
 import type { OptimizeResult } from '../../pipeline.js';
 import { DspcError } from '../../ir/errors.js';
-import { addCommonFlags, outputFor } from '../common.js';
-import type { CommonFlags } from '../common.js';
+import { addCommonFlags, addLimitFlags, limitsOf, outputFor } from '../common.js';
+import type { CommonFlags, LimitFlags } from '../common.js';
 import { writeFileAtomic } from '../fsutil.js';
 import { passesHelp, targetOptionFor } from '../help.js';
 import { chainsTable, modelLabel, opLookup, rulesTable } from '../tables.js';
 import type { Output } from '../term.js';
 
-interface OptimizeFlags extends CommonFlags {
+interface OptimizeFlags extends CommonFlags, LimitFlags {
   out?: string;
   target: string;
 }
 
 export function registerOptimize(program: Command): void {
-  addCommonFlags(
+  addCommonFlags(addLimitFlags(
     program
       .command('optimize')
       .description('run the graph passes (activation-chain fusion) and write the optimized model as ONNX')
       .argument('<in.onnx>', 'ONNX model file')
       .option('-o, --out <out.onnx>', 'where to write the optimized model')
       .addOption(targetOptionFor()),
-  )
+  ))
     .addHelpText('after', () => passesHelp())
     .action((model: string, flags: OptimizeFlags) => {
       const out = outputFor(flags);
       if (!flags.out) throw new DspcError('E_USAGE', 'optimize needs -o/--out <out.onnx>');
-      const res = optimize(model, { target: flags.target });
+      const res = optimize(model, { target: flags.target, ...limitsOf(flags) });
       writeFileAtomic(flags.out, toOnnx(res.graph));
       if (flags.json) out.json(res.report);
       else printOptimize(out, res, model, flags.out);

@@ -6,11 +6,11 @@ import { readTensors, run, writeTensors } from '../../pipeline.js';
 import type { NamedTensor } from '../../pipeline.js';
 import { toFloat32 } from '../../ir/tensor.js';
 import { DspcError } from '../../ir/errors.js';
-import { addCommonFlags, collect, outputFor } from '../common.js';
-import type { CommonFlags } from '../common.js';
+import { addCommonFlags, addLimitFlags, collect, limitsOf, outputFor } from '../common.js';
+import type { CommonFlags, LimitFlags } from '../common.js';
 import { fmtShape, renderTable } from '../term.js';
 
-interface RunFlags extends CommonFlags {
+interface RunFlags extends CommonFlags, LimitFlags {
   input?: string[];
   output?: string[];
 }
@@ -42,17 +42,17 @@ export function summarize(t: NamedTensor, file?: string): TensorSummary {
 }
 
 export function registerRun(program: Command): void {
-  addCommonFlags(
+  addCommonFlags(addLimitFlags(
     program
       .command('run')
       .description('run a model on the float reference interpreter')
       .argument('<model>', 'ONNX model file')
       .option('-i, --input <file.pb>', 'input tensor (ONNX TensorProto); repeat for several inputs, in graph input order', collect)
       .option('-o, --output <file.pb>', 'where to write an output tensor; repeat for several outputs, in graph output order', collect),
-  ).action((model: string, flags: RunFlags) => {
+  )).action((model: string, flags: RunFlags) => {
     const out = outputFor(flags);
     if (!flags.input?.length) throw new DspcError('E_USAGE', 'run needs at least one --input <file.pb>');
-    const outputs = run(model, readTensors(flags.input));
+    const outputs = run(model, readTensors(flags.input), limitsOf(flags));
     if (flags.output?.length) writeTensors(flags.output, outputs);
     const summaries = outputs.map((t, i) => summarize(t, flags.output?.[i]));
     if (flags.json) {
