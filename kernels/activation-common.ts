@@ -2,14 +2,15 @@
 // (Relu, LeakyRelu, PRelu, Clip), per-element runners and the activation work formula.
 // Contract: one integer formula per table, used by run(), epilogues and the backend's exhaustive fusion verdict alike.
 
-import { multiplyByQuantizedMultiplier, qRange, quantizeMultiplier, quantizeValue } from './fixedpoint.js';
+import { multiplyByQuantizedMultiplierSingleRounding as rescale, qRange, quantizeMultiplier, quantizeValue } from './fixedpoint.js';
 import { allocCodes, channelStride, field, cyclesPerVector, int32, laneVectors, outTensor, paramBytesOf, qdtypeOf, tensorBytes } from './common.js';
 import type { Target } from './target.js';
 import type { ActivationDef, Invocation, KernelDef, KernelWork, ParamField, ParamValues, QTensor, QuantParams } from './types.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Piecewise-linear normal form: y = clamp(out_zp + (d >= 0 ? M_pos(d) : M_neg[c](d)), out_min, out_max), d = x - in_zp
-// where M(d) = MultiplyByQuantizedMultiplier(d, multiplier, shift) ~ d * ratio, ratio = slope * inScale / outScale.
+// where M(d) = d * multiplier * 2^(shift-31) rounded ONCE (single rounding: the nearest code to d * ratio, so a
+// fused chain is never further from float than the unfused one), ratio = slope * inScale / outScale.
 // ---------------------------------------------------------------------------------------------------------------
 
 export const PW_FIELDS_HEAD: readonly ParamField[] = [
@@ -57,13 +58,13 @@ export function piecewiseApply(code: number, channel: number, p: ParamValues): n
   const d = code - p['in_zp']![0]!;
   let y: number;
   if (d >= 0) {
-    y = multiplyByQuantizedMultiplier(d, p['pos_multiplier']![0]!, p['pos_shift']![0]!);
+    y = rescale(d, p['pos_multiplier']![0]!, p['pos_shift']![0]!);
   } else {
     const nm = p['neg_multiplier'];
     if (nm === undefined) y = 0;
     else {
       const c = nm.length === 1 ? 0 : channel;
-      y = multiplyByQuantizedMultiplier(d, nm[c]!, p['neg_shift']![c]!);
+      y = rescale(d, nm[c]!, p['neg_shift']![c]!);
     }
   }
   y += p['out_zp']![0]!;

@@ -131,6 +131,20 @@ export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shi
 }
 
 /**
+ * x * multiplier * 2^(shift - 31) with ONE rounding, half toward +inf: TFLite's TFLITE_SINGLE_ROUNDING requantization.
+ * Activation kernels use it because it returns the code nearest the real product, so a fused activation (one
+ * rescale) is never further from the float result than the chain it replaces (two rescales, two roundings);
+ * the double-rounding form above can be ~0.74 LSB off. |x| < 2^21 keeps x * multiplier exact in float64.
+ */
+export function multiplyByQuantizedMultiplierSingleRounding(x: number, multiplier: number, shift: number): number {
+  if (!(Math.abs(x) < 2 ** 21)) throw new RangeError(`single-rounding requantization of ${x}: |x| must be < 2^21`);
+  const total = 31 - shift;
+  const p = x * multiplier;
+  if (total <= 0) return saturateInt32(p * 2 ** -total);
+  return saturateInt32(Math.floor((p + 2 ** (total - 1)) / 2 ** total));
+}
+
+/**
  * The same operation for a 64-bit accumulator x (|x| < 2^62, e.g. int16 activations times int8 weights,
  * or int16 products): exact BigInt path only when x does not fit int32, so int8 programs never pay for it.
  * Semantics: trunc((x*2^left*m + nudge) / 2^31) saturated to int32, then RoundingDivideByPOT as above.

@@ -6,9 +6,9 @@ import type { Target } from '../../kernels/target.js';
 import type { QDType } from '../../kernels/types.js';
 import type { Graph } from '../ir/graph.js';
 import { isActivation } from '../ir/optable.js';
-import { calibrateMany, calibratedRanges, defaultSampleCount, DEFAULT_CALIB_SEED, DEFAULT_RANGE_METHOD, foldBatchNorm, randomSamples } from '../quant/index.js';
+import { collectRangesMany, defaultSampleCount, DEFAULT_CALIB_SEED, foldBatchNorm, narrowRanges, randomSamples } from '../quant/index.js';
 import { producers } from '../ir/graph.js';
-import type { BnFoldResult, Calibration, CalibrationInfo, RangeMethod, Ranges, Sample } from '../quant/index.js';
+import type { BnFoldResult, CalibrationInfo, Ranges, Sample } from '../quant/index.js';
 import { emitParamsHeader } from './header.js';
 import { lowerGraph, sortKeys } from './lower.js';
 import type { Lowering } from './lower.js';
@@ -38,8 +38,6 @@ export interface BackendOptions {
   /** Seed and count of the default random calibration inputs. */
   seed?: number;
   samples?: number;
-  /** How activation ranges are chosen from the calibration statistics (default 'mse' for int8; see src/quant/ranges.ts). */
-  rangeMethod?: RangeMethod;
 }
 
 export interface BackendReport {
@@ -66,8 +64,7 @@ export interface BackendReport {
     timeline: number[];
   };
   fusion: FusionVerdict[];
-  /** Where the ranges came from, and how they were chosen from the statistics ('mse' or 'minmax'). */
-  calibration: CalibrationInfo & { ranges: RangeMethod };
+  calibration: CalibrationInfo;
   rewrites: { batchNormFolded: number; batchNormAsDepthwise: number; views: number; verdictFallbacks: number };
 }
 
@@ -85,7 +82,7 @@ export interface Artifacts {
 // object are reused when the same graph is compiled again (every preset, int8 and int16, fused and --no-fuse).
 const bnMemo = new WeakMap<Graph, BnFoldResult>();
 const sampleMemo = new WeakMap<Graph, Map<string, CalibrationData>>();
-const rangeMemo = new WeakMap<readonly Sample[], WeakMap<Graph, Calibration>>();
+const rangeMemo = new WeakMap<readonly Sample[], WeakMap<Graph, Ranges>>();
 
 function foldBn(g: Graph): BnFoldResult {
   let r = bnMemo.get(g);
@@ -108,13 +105,13 @@ function calibrationOf(g: Graph, opts: BackendOptions): CalibrationData {
   return c;
 }
 
-/** Calibration statistics of each graph; graphs calibrated together share their common float evaluation. */
-function calibrationsOf(graphs: Graph[], samples: readonly Sample[]): Calibration[] {
+/** Ranges of each graph; graphs calibrated together share their common float evaluation. */
+function rangesOf(graphs: Graph[], samples: readonly Sample[]): Ranges[] {
   let m = rangeMemo.get(samples);
   if (!m) rangeMemo.set(samples, (m = new WeakMap()));
   const memo = m;
   const missing = graphs.filter((g, i) => !memo.has(g) && graphs.indexOf(g) === i);
-  if (missing.length > 0) calibrateMany(missing, samples).forEach((r, i) => memo.set(missing[i]!, r));
+  if (missing.length > 0) collectRangesMany(missing, samples).forEach((r, i) => memo.set(missing[i]!, r));
   return graphs.map((g) => memo.get(g)!);
 }
 
@@ -158,10 +155,9 @@ export function compileGraph(g: Graph, target: Target, opts: BackendOptions = {}
   const unfusedBn = opts.unfused ? foldBn(opts.unfused) : fusedBn;
   const calib = calibrationOf(unfusedBn.graph, opts);
   const graphs = opts.unfused ? [unfusedBn.graph, fusedBn.graph] : [unfusedBn.graph];
-  const method = opts.rangeMethod ?? DEFAULT_RANGE_METHOD;
-  const [calUnfused, calFused = calUnfused] = calibrationsOf(graphs, calib.samples) as [Calibration, Calibration?];
-  const unfusedRanges = calibratedRanges(unfusedBn.graph, calUnfused, dtype, method);
-  const fusedRanges = opts.unfused ? alignRanges(fusedBn.graph, unfusedBn.graph, calibratedRanges(fusedBn.graph, calFused, dtype, method), unfusedRanges) : unfusedRanges;
+  const [rawUnfused, rawFused = rawUnfused] = rangesOf(graphs, calib.samples) as [Ranges, Ranges?];
+  const unfusedRanges = narrowRanges(unfusedBn.graph, rawUnfused);
+  const fusedRanges = opts.unfused ? alignRanges(fusedBn.graph, unfusedBn.graph, narrowRanges(fusedBn.graph, rawFused), unfusedRanges) : unfusedRanges;
   const verdict = opts.unfused
     ? fusionVerdicts(fusedBn.graph, unfusedBn.graph, { dtype, exact: opts.exact ?? false, fusedRanges, unfusedRanges })
     : { verdicts: [], graph: fusedBn.graph, ranges: fusedRanges };
@@ -184,7 +180,7 @@ export function compileGraph(g: Graph, target: Target, opts: BackendOptions = {}
       paramBytes: lowering.paramsBin.length, timeline: mem.timeline,
     },
     fusion: verdict.verdicts,
-    calibration: { ...calib.info, ranges: method },
+    calibration: calib.info,
     rewrites: {
       batchNormFolded: fusedBn.folded, batchNormAsDepthwise: fusedBn.converted, views: st.views,
       verdictFallbacks: verdict.verdicts.filter((v) => !v.accepted).length,

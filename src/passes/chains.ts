@@ -39,11 +39,11 @@ export interface Segment {
 }
 
 /**
- * Chains of the graph, in topological order of their heads. Forks (two activation readers) end a chain. The links
- * are found up front; each chain is built when the caller asks for it, after any edits of the chains before it
- * (chains are disjoint, so those edits do not touch it).
+ * Calls `visit` with each chain of the graph, in topological order of their heads. Forks (two activation readers)
+ * end a chain. The links are found up front; each chain is built right before its visit, after any edits of the
+ * chains before it (chains are disjoint, so those edits do not touch it).
  */
-export function* findChains(work: Work): Generator<Chain> {
+export function forEachChain(work: Work, visit: (chain: Chain) => void): void {
   const n = work.slots.length;
   const cache = new FormCache((name) => work.initializer(name));
   const forms: (ActForm | undefined)[] = new Array(n);
@@ -90,7 +90,7 @@ export function* findChains(work: Work): Generator<Chain> {
       members.push({ slot: t, node, form: forms[t]! });
       cut.push(next[t]! >= 0 ? cutReason(work, node, t) : null);
     }
-    yield { members, cut, shape };
+    visit({ members, cut, shape });
   }
 }
 
@@ -196,34 +196,56 @@ function memberGain(m: Member): number {
 const CUT = '\u0000cut';
 
 export class PlanCache {
-  private readonly plans = new Map<string, Segment[]>();
+  /** A trie over numbers (range id, rank, dims, then form id * 2 + cut per member): no key strings per chain. */
+  private readonly root: TrieNode = { next: new Map() };
+  private readonly rangeIds = new WeakMap<ChannelRange, number>();
+  private readonly rangeIdByText = new Map<string, number>();
 
   constructor(private readonly work: Work, private readonly ranges: RangeAnalysis, private readonly kernels: readonly string[]) {}
 
   plan(chain: Chain): Segment[] {
-    const key = this.key(chain);
-    let algebra = this.plans.get(key);
-    if (!algebra) {
-      algebra = planChain(this.work, this.ranges, { ...chain, cut: chain.cut.map((c) => (c ? CUT : null)) }, this.kernels);
-      this.plans.set(key, algebra);
+    const leaf = this.leaf(chain);
+    if (!leaf.plan) {
+      leaf.plan = planChain(this.work, this.ranges, { ...chain, cut: chain.cut.map((c) => (c ? CUT : null)) }, this.kernels);
     }
+    const algebra = leaf.plan;
     // the cached segments carry no node names: this chain's cut reasons go into fresh copies (read-only otherwise)
     if (!chain.cut.some((c) => c !== null)) return algebra;
     return algebra.map((s) => (s.reason === CUT ? { ...s, reason: chain.cut[s.to]! } : s));
   }
 
-  private readonly rangeKeys = new WeakMap<ChannelRange, string>();
-
-  private key(chain: Chain): string {
+  private leaf(chain: Chain): TrieNode {
     const head = this.work.resolve(chain.members[0]!.node.inputs[0]!);
-    const r = this.ranges.rangeOf(head, chain.members[0]!.slot);
-    let rk = this.rangeKeys.get(r);
-    if (rk === undefined) this.rangeKeys.set(r, (rk = `${r.lo.join(',')}|${r.hi.join(',')}|${r.infinite ? 1 : 0}`));
-    let k = `${chain.shape.join('x')}|${rk}`;
+    let t = step(this.root, this.rangeId(this.ranges.rangeOf(head, chain.members[0]!.slot)));
+    t = step(t, chain.shape.length);
+    for (const d of chain.shape) t = step(t, d);
     const ms = chain.members;
-    for (let i = 0; i < ms.length; i++) k += chain.cut[i] ? `|${ms[i]!.form.id}/` : `|${ms[i]!.form.id}`;
-    return k;
+    for (let i = 0; i < ms.length; i++) t = step(t, ms[i]!.form.id! * 2 + (chain.cut[i] ? 1 : 0));
+    return t;
   }
+
+  /** Equal ranges share an id (ranges are objects; their text is built once per object). */
+  private rangeId(r: ChannelRange): number {
+    let id = this.rangeIds.get(r);
+    if (id === undefined) {
+      const text = `${r.lo.join(',')}|${r.hi.join(',')}|${r.infinite ? 1 : 0}`;
+      id = this.rangeIdByText.get(text);
+      if (id === undefined) this.rangeIdByText.set(text, (id = this.rangeIdByText.size));
+      this.rangeIds.set(r, id);
+    }
+    return id;
+  }
+}
+
+interface TrieNode {
+  next: Map<number, TrieNode>;
+  plan?: Segment[];
+}
+
+function step(t: TrieNode, k: number): TrieNode {
+  let n = t.next.get(k);
+  if (!n) t.next.set(k, (n = { next: new Map() }));
+  return n;
 }
 
 /** Segments of a chain: forced cuts first, then the algebra splits what does not compose. */

@@ -2,7 +2,7 @@
 // Contract: exact (float32, see docs/fusion.md); only kernels of ctx.target are produced; kernel count and cost never grow.
 
 import type { Chain, Segment } from './chains.js';
-import { PlanCache, findChains } from './chains.js';
+import { PlanCache, forEachChain } from './chains.js';
 import type { ChoiceResult } from './kernel-choice.js';
 import { chooseKernel, kernelRank } from './kernel-choice.js';
 import { bump, canHandOver, origins, replaceSegment, report } from './rewrite.js';
@@ -46,7 +46,7 @@ export function applyFuseActivations(work: Work, ctx: PassContext): PassStats {
   const cache = new PlanCache(work, ranges, kernels);
   // chains are disjoint: editing one leaves the others' fan-out facts and input ranges as they were (values keep
   // their meaning; a removed segment's output is renamed, and plans read names through work.resolve)
-  for (const chain of findChains(work)) {
+  forEachChain(work, (chain) => {
     const segs = cache.plan(chain);
     let changed = false;
     const results: string[] = [];
@@ -71,13 +71,13 @@ export function applyFuseActivations(work: Work, ctx: PassContext): PassStats {
       bump(stats, r.choice.op === 'removed' ? (merged ? 'chain-identity' : 'range-identity') : merged ? 'fuse-chain' : 'retype-cheaper');
       changed = true;
     }
-    if (chain.members.length < 2 && !changed) continue;
+    if (chain.members.length < 2 && !changed) return;
     segs.forEach((seg, k) => {
       const nodes = sources[k] ?? origins(chain.members.slice(seg.from, seg.to + 1).map((m) => m.node));
       const reason = reasonFor(chain, segs, k);
       report(stats, reason ? { nodes, result: results[k]!, reason } : { nodes, result: results[k]! });
     });
-  }
+  });
   work.flush();
   return stats;
 }

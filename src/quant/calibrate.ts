@@ -7,7 +7,6 @@ import { evaluateNode } from '../ir/interpret.js';
 import { graphStats } from '../ir/stats.js';
 import type { Tensor } from '../ir/tensor.js';
 import { floatTensor, numel, toFloat32 } from '../ir/tensor.js';
-import { Histogram } from './histogram.js';
 import { normalSampler } from './prng.js';
 
 export interface Range {
@@ -136,40 +135,21 @@ function bindSample(g: Graph, sample: Sample): Map<string, Tensor> {
   return env;
 }
 
-/** What calibration records of one graph: min/max of every runtime value, and its histogram. */
-export interface Calibration {
-  ranges: Ranges;
-  /** Per value; values structurally shared between the calibrated graphs share one (read-only) histogram. */
-  histograms: Map<string, Histogram>;
-}
-
 /**
- * Ranges and histograms of several graphs over the same samples. Values structurally shared with an earlier graph
- * are not recomputed (nor binned twice): the unfused and fused graphs of one model cost little more than one float
- * run per sample.
+ * Ranges of several graphs over the same samples. Values structurally shared with an earlier graph are not
+ * recomputed: the unfused and fused graphs of one model cost little more than one float run per sample.
  */
-export function calibrateMany(graphs: readonly Graph[], samples: readonly Sample[]): Calibration[] {
+export function collectRangesMany(graphs: readonly Graph[], samples: readonly Sample[]): Ranges[] {
   if (samples.length === 0) throw new DspcError('E_USAGE', 'calibration needs at least one input sample');
   const ids = new ValueIds();
   const idMaps = graphs.map((g) => idsOf(g, ids));
   const all: Ranges[] = graphs.map(() => new Map());
-  const hists = new Map<number, Histogram>();
   for (const sample of samples) {
     const shared = new Map<number, Tensor>();
-    const binned = new Set<number>();
-    const record = (gi: number, name: string, id: number, t: Tensor): void => {
-      widen(all[gi]!, name, t);
-      // Only float values become quantized activations (int64 shape arithmetic is folded away or rejected later).
-      if (binned.has(id) || (t.dtype !== 'float32' && t.dtype !== 'float64')) return;
-      binned.add(id);
-      let h = hists.get(id);
-      if (!h) hists.set(id, (h = new Histogram()));
-      h.add(t.data as Float32Array | Float64Array);
-    };
     graphs.forEach((g, gi) => {
       const idm = idMaps[gi]!;
       const env = bindSample(g, sample);
-      for (const [k, t] of env) record(gi, k, idm.get(k)!, t);
+      for (const [k, t] of env) widen(all[gi]!, k, t);
       const get = (v: string): Tensor | undefined => env.get(v) ?? g.initializers.get(v) ?? shared.get(idm.get(v) ?? -1);
       for (const n of g.nodes) {
         const known = n.outputs.map((o) => (o ? shared.get(idm.get(o)!) : undefined));
@@ -179,24 +159,12 @@ export function calibrateMany(graphs: readonly Graph[], samples: readonly Sample
           if (!o || !t) return;
           env.set(o, t);
           shared.set(idm.get(o)!, t);
-          record(gi, o, idm.get(o)!, t);
+          widen(all[gi]!, o, t);
         });
       }
     });
   }
-  return graphs.map((_, gi) => {
-    const histograms = new Map<string, Histogram>();
-    for (const [name, id] of idMaps[gi]!) {
-      const h = hists.get(id);
-      if (h) histograms.set(name, h);
-    }
-    return { ranges: all[gi]!, histograms };
-  });
-}
-
-/** Min/max ranges of several graphs over the same samples (calibrateMany without the histograms). */
-export function collectRangesMany(graphs: readonly Graph[], samples: readonly Sample[]): Ranges[] {
-  return calibrateMany(graphs, samples).map((c) => c.ranges);
+  return all;
 }
 
 /** Run the float reference over every sample and return min/max per runtime value. */

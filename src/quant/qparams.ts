@@ -2,7 +2,7 @@
 // Contract: int8 activations are asymmetric, int16 symmetric (zero point 0); real = scale * (q - zp). Weight/bias codes are
 // built by the kernels' own table helpers (kernels/output-stage.ts) from these scales, so one implementation decides every integer.
 
-import type { Graph, Node } from '../ir/graph.js';
+import type { Graph } from '../ir/graph.js';
 import { opDef } from '../ir/optable.js';
 import type { Range, Ranges } from './calibrate.js';
 
@@ -45,13 +45,6 @@ export function activationQParams(r: Range | undefined, dtype: ActDType): QParam
   return { dtype, scale, zeroPoint: zp };
 }
 
-/** A single-input value-preserving op (MaxPool, Reshape, Transpose, Slice, Pad, Split, ...): its outputs are quantized as its input. */
-export function sharesInputQuantization(n: Node): boolean {
-  const def = opDef(n.op);
-  const dataInputs = def ? def.inputs.filter((p) => p.role === 'data') : [];
-  return def?.valuePreserving === true && dataInputs.length === 1 && !dataInputs[0]!.variadic;
-}
-
 /**
  * Quantization of every runtime value. Single-input value-preserving ops (MaxPool, Reshape, Transpose, Slice,
  * Pad, Split, ...) reuse their input's parameters, so they move codes without requantizing and views stay views.
@@ -60,7 +53,10 @@ export function assignQParams(g: Graph, ranges: Ranges, dtype: ActDType): Map<st
   const q = new Map<string, QParams>();
   for (const v of g.inputs) q.set(v.name, activationQParams(ranges.get(v.name), dtype));
   for (const n of g.nodes) {
-    const src = sharesInputQuantization(n) ? q.get(n.inputs[0] ?? '') : undefined;
+    const def = opDef(n.op);
+    const dataInputs = def ? def.inputs.filter((p) => p.role === 'data') : [];
+    const passthrough = def?.valuePreserving === true && dataInputs.length === 1 && !dataInputs[0]!.variadic;
+    const src = passthrough ? q.get(n.inputs[0] ?? '') : undefined;
     for (const o of n.outputs) {
       if (!o) continue;
       q.set(o, src ?? activationQParams(ranges.get(o), dtype));

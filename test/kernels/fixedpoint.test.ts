@@ -4,7 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  INT32_MAX, INT32_MIN, frexp, multiplierValue, multiplyByQuantizedMultiplier, multiplyByQuantizedMultiplierWide,
+  INT32_MAX, INT32_MIN, frexp, multiplierValue, multiplyByQuantizedMultiplier, multiplyByQuantizedMultiplierSingleRounding,
+  multiplyByQuantizedMultiplierWide,
   quantizeMultiplier, quantizeValue, roundHalfAway, roundingDivideByPOT, saturateInt16, saturateInt8,
   saturatingRoundingDoublingHighMul,
 } from '../../kernels/fixedpoint.js';
@@ -126,6 +127,34 @@ describe('multiplyByQuantizedMultiplier', () => {
       const bound = 0.5 + (right > 0 ? 0.5 * 2 ** -right : 0) + Math.abs(x) * 2 ** (q.shift - 31) + 1e-9;
       return Math.abs(multiplyByQuantizedMultiplier(x, q.multiplier, q.shift) - x * r) <= bound;
     }), RUNS);
+  });
+});
+
+/** TFLite single rounding in BigInt: (x*m + 2^(t-1)) >> t with an arithmetic shift, t = 31 - shift. */
+function singleRef(x: number, m: number, shift: number): number {
+  const t = 31 - shift;
+  const p = BigInt(x) * BigInt(m);
+  const r = t <= 0 ? p << BigInt(-t) : (p + (1n << BigInt(t - 1))) >> BigInt(t);
+  return Number(sat32(r));
+}
+
+describe('multiplyByQuantizedMultiplierSingleRounding', () => {
+  const code = fc.integer({ min: -(2 ** 21) + 1, max: 2 ** 21 - 1 });
+  it('matches the BigInt reference (shifts -40..20, multipliers of both signs)', () => {
+    fc.assert(fc.property(code, fc.integer({ min: INT32_MIN + 1, max: INT32_MAX }), fc.integer({ min: -40, max: 20 }),
+      (x, m, sh) => multiplyByQuantizedMultiplierSingleRounding(x, m, sh) === singleRef(x, m, sh)), RUNS);
+  });
+  it('returns the code nearest x * real (ties up): never further than the double-rounding form', () => {
+    fc.assert(fc.property(fc.integer({ min: -65535, max: 65535 }), fc.double({ min: 1e-6, max: 60, noNaN: true }), (x, real) => {
+      const q = quantizeMultiplier(real);
+      const exact = x * multiplierValue(q);
+      const single = multiplyByQuantizedMultiplierSingleRounding(x, q.multiplier, q.shift);
+      const dbl = multiplyByQuantizedMultiplier(x, q.multiplier, q.shift);
+      return Math.abs(single - exact) <= 0.5 && Math.abs(single - exact) <= Math.abs(dbl - exact);
+    }), RUNS);
+  });
+  it('refuses inputs whose product would not be exact in a double', () => {
+    expect(() => multiplyByQuantizedMultiplierSingleRounding(2 ** 21, 1 << 30, 0)).toThrow(RangeError);
   });
 });
 

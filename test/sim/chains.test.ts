@@ -14,14 +14,11 @@ const CHAINS = '../shared/models/chains';
 const MODELS = readdirSync(CHAINS).filter((f) => !f.endsWith('.json')).sort();
 
 /**
- * Models where the fused program is NOT faster, with why. Both chains do merge in the pass, but the backend's default
- * verdict (a merge may never be further from float than the unfused chain) rejects the merge, because the fused
- * table is farther from float on a few input codes (report.json fusion[].reason), so the program is unchanged.
+ * Models where the fused program is NOT faster, with why. None today: activation kernels requantize with single
+ * rounding, so a merged activation is never further from float than its chain and the default verdict accepts
+ * every merge. (With double rounding, LeakyRelu+PRelu and PRelu+PRelu merges were rejected on 3 and 35 codes.)
  */
-const NO_GAIN: Record<string, string> = {
-  chain_leakyrelu_prelu: 'verdict rejects the LeakyRelu+PRelu merge: unfused closer to float on 3 of 4096 codes',
-  chain_prelu_prelu: 'verdict rejects the PRelu+PRelu merge: unfused closer to float on 35 of 4096 codes',
-};
+const NO_GAIN: Record<string, string> = {};
 
 /**
  * SQNR (dB) of the fused int8 program against the float interpreter, measured on the compile's stored default input
