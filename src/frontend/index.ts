@@ -1,7 +1,7 @@
 // Stage: frontend. Public API of the ONNX front end: import, export and TensorProto (.pb) I/O.
 // Contract: re-exports only; everything here imports nothing of ours outside src/ir.
 
-export { importOnnxFile, importOnnxBytes, DEFAULT_MAX_MODEL_BYTES } from './onnx/import.js';
+export { importOnnxFile, importOnnxBytes, DEFAULT_MAX_MODEL_BYTES, DEFAULT_MAX_TENSOR_BYTES, DEFAULT_MAX_WORK } from './onnx/import.js';
 export type { ImportOptions } from './onnx/import.js';
 export { exportOnnx, EXPORT_OPSET } from './onnx/export.js';
 export { decodeTensorProto, encodeTensorProto, readTensorPb, writeTensorPb } from './onnx/tensorproto.js';

@@ -61,7 +61,8 @@ export function applyFuseActivations(work: Work, ctx: PassContext): PassStats {
         sources.push(undefined);
         continue;
       }
-      const slots = chain.members.slice(seg.from, seg.to + 1).map((m) => m.slot);
+      const slots: number[] = [];
+      for (let k = seg.from; k <= seg.to; k++) slots.push(chain.members[k]!.slot);
       const input = work.resolve(chain.members[seg.from]!.node.inputs[0]!);
       const done = replaceSegment(work, slots, input, r.choice, seg.composite!.shape);
       results.push(done.op);

@@ -186,9 +186,12 @@ export function compress(shape: readonly number[], values: Float32Array): { dims
   return { dims: dims.slice(first), data };
 }
 
-/** The fused node for a choice (null for removal) plus the slope initializer a PRelu needs. */
+/**
+ * The fused node for a choice (null for removal) plus the slope initializer a PRelu needs (none when `slopeExists`:
+ * the caller reuses an initializer made for the same choice).
+ */
 export function emitChoice(
-  ch: Choice, shape: readonly number[], name: string, input: string, output: string, slopeName: string,
+  ch: Choice, shape: readonly number[], name: string, input: string, output: string, slopeName: string, slopeExists = false,
 ): { node: Node | null; init?: Tensor } {
   const node = (op: string, attrs: Node['attrs'] = {}, inputs = [input]): Node => ({ name, op, inputs, outputs: [output], attrs });
   switch (ch.op) {
@@ -205,6 +208,7 @@ export function emitChoice(
       return { node: node('Clip', attrs) };
     }
     case 'PRelu': {
+      if (slopeExists) return { node: node('PRelu', {}, [input, slopeName]) };
       const { dims, data } = compress(shape, ch.slopes!);
       return { node: node('PRelu', {}, [input, slopeName]), init: { dtype: 'float32', dims, data } };
     }

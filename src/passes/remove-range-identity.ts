@@ -5,7 +5,7 @@ import type { Node } from '../ir/graph.js';
 import { opDef } from '../ir/optable.js';
 import { attrOf } from '../ir/ops/types.js';
 import type { ChannelRange } from './algebra.js';
-import { hull } from './algebra.js';
+import { UNKNOWN_RANGE, hull } from './algebra.js';
 import { chooseKernel } from './kernel-choice.js';
 import { FormCache, applyForm, compositeShape, startComposite } from './params.js';
 import { bump, bypass, report } from './rewrite.js';
@@ -72,6 +72,8 @@ export function applyRemoveRangeIdentity(work: Work, _ctx: PassContext): PassSta
     const n = work.slots[s];
     if (!n || !opDef(n.op)?.activation || !n.inputs[0] || n.outputs.length !== 1) continue;
     const dom = ranges.rangeOf(work.resolve(n.inputs[0]), s);
+    // nothing to learn from an unbounded range (an activation that is the identity everywhere is fusion's business)
+    if (dom === UNKNOWN_RANGE) continue;
     if (identity.test(n, dom)) doomed.push(s);
   }
   for (const slot of doomed) {

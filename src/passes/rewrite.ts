@@ -2,7 +2,6 @@
 // Contract: every step keeps graph output names stable (a removed producer hands its output name to the replacement).
 
 import type { Node } from '../ir/graph.js';
-import { originOf } from '../ir/graph.js';
 import type { Choice } from './kernel-choice.js';
 import { emitChoice } from './params.js';
 import type { ChainReport, PassStats } from './types.js';
@@ -42,7 +41,13 @@ export function report(stats: PassStats, r: ChainReport): void {
 
 export function origins(nodes: readonly Node[]): string[] {
   const out: string[] = [];
-  for (const n of nodes) for (const o of originOf(n)) if (!out.includes(o)) out.push(o);
+  for (const n of nodes) {
+    if (!n.origin) {
+      if (!out.includes(n.name)) out.push(n.name);
+      continue;
+    }
+    for (const o of n.origin) if (!out.includes(o)) out.push(o);
+  }
   return out;
 }
 
@@ -59,7 +64,7 @@ export function replaceSegment(
   const output = last.outputs[0]!;
   const origin = origins(members);
   for (const s of slots) work.remove(s);
-  for (let k = 0; k < members.length - 1; k++) work.drop(members[k]!.outputs[0]!, slots[k]);
+  for (let k = 0; k < members.length - 1; k++) work.drop(members[k]!.outputs[0]!, slots[k]!);
   if (ch.op === 'removed') {
     handOver(work, input, output);
     return { op: 'removed', origin };
@@ -67,7 +72,7 @@ export function replaceSegment(
   // identical chains share one plan and so one Choice: their PRelus share one slope initializer
   const shared = ch.op === 'PRelu' ? work.sharedInitializer(ch) : undefined;
   const slopeName = ch.op === 'PRelu' ? (shared ?? work.freshValueName(`${last.name}_slope`)) : '';
-  const { node, init } = emitChoice(ch, shape, last.name, input, output, slopeName);
+  const { node, init } = emitChoice(ch, shape, last.name, input, output, slopeName, shared !== undefined);
   if (init && !shared) {
     work.addInitializer(slopeName, init);
     work.shareInitializer(ch, slopeName);

@@ -28,7 +28,7 @@ export class RangeAnalysis {
 
   /** `reader`: the slot of a node reading the value, so its producer is found next to it (see Work.slotOf). */
   rangeOf(value: string, reader?: number): ChannelRange {
-    const hit = this.memo.get(value);
+    const hit = this.memo.size ? this.memo.get(value) : undefined;
     if (hit) return hit;
     if (!this.interesting(value, reader)) return this.leaf(value);
     // explicit stack: movement/activation chains can be as long as the graph

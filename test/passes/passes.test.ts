@@ -12,6 +12,7 @@ import { printGraph } from '../../src/ir/print.js';
 import { verifyGraph } from '../../src/ir/verify.js';
 import { LayeredMap } from '../../src/passes/layered-map.js';
 import { PASSES, optimizeGraph, runPasses } from '../../src/passes/index.js';
+import type { Step } from './helpers.js';
 import { CTX, chainGraph, input, mismatch, out } from './helpers.js';
 
 const SHAPE = [1, 2, 2, 2];
@@ -94,7 +95,7 @@ describe('range-aware removal beyond the piecewise-linear family', () => {
     ['Elu after Tanh stays (tanh reaches -1)', ['Tanh', 'Elu'], ['Tanh', 'Elu']],
     ['Relu after Softplus (range [0, inf))', ['Softplus', 'Relu'], ['Softplus']],
   ])('%s', (_why, ops, after) => {
-    const g = chainGraph(SHAPE, ops.map((op) => ({ op, attrs: op === 'ThresholdedRelu' ? { alpha: -1 } : {} })));
+    const g = chainGraph(SHAPE, ops.map((op): Step => (op === 'ThresholdedRelu' ? { op, attrs: { alpha: -1 } } : { op })));
     const { graph } = optimizeGraph(g, CTX);
     expect(graph.nodes.map((n) => n.op)).toEqual(after);
     same(g, graph);

@@ -128,6 +128,16 @@ describe('work per inference', () => {
     expect([e.code, e.problem]).toEqual(['E_LIMIT', 'one inference needs about 1.10e+12 element operations, more than the limit of 1.00e+11']);
   });
 
+  it('a convolution with a large kernel over an enormously padded input is refused the same way', () => {
+    const conv: ModelSpec = {
+      inputs: [{ name: 'x', dims: [1, 1, 512, 512] }], outputs: [Y],
+      initializers: [{ name: 'w', dims: [1, 1, 64, 64], dataType: 1, rawData: new Uint8Array(64 * 64 * 4) }],
+      nodes: [{ op: 'Conv', name: 'c', inputs: ['x', 'w'], outputs: ['y'], attrs: { pads: { ints: [3000, 3000, 3000, 3000] } } }],
+    };
+    const e = refused(() => importOnnxBytes(buildModel(conv), 'm.onnx'));
+    expect([e.code, e.problem]).toEqual(['E_LIMIT', 'one inference needs about 1.70e+11 element operations, more than the limit of 1.00e+11']);
+  });
+
   it('the limit is an option', () => {
     expect(importOnnxBytes(buildModel(spec), 'm.onnx', { maxWork: 2e12 }).values.get('y')!.shape).toEqual([1, 1, 1025, 1025]);
   });

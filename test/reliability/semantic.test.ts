@@ -2,6 +2,7 @@
 // line names the file, the node where there is one, and the problem; through the CLI: exit 2, no stack trace.
 // Clip with min > max is not an error: ONNX defines it (every output = max); importer, interpreter and ORT agree.
 
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -177,6 +178,18 @@ describe('a missing external data file', () => {
     const expected = `${file}: tensor 'w': external data file 'weights.bin' not found next to the model (looked for ${path.join(dir, 'weights.bin')})`;
     expect(() => importOnnxFile(file)).toThrow(expected);
     expect(expectBadInput(await dspc(['inspect', file]), 'missing external data')).toBe(`dspc: ${expected}`);
+  });
+
+  it('a FIFO or a directory named as external data is refused at once (opening a FIFO must not block)', () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'ext-'));
+    execFileSync('mkfifo', [path.join(dir, 'pipe')]);
+    fs.mkdirSync(path.join(dir, 'sub'));
+    for (const location of ['pipe', 'sub']) {
+      const w = { name: 'w', dims: [4, 1, 1, 1], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: location }] };
+      const file = path.join(dir, `${location}.onnx`);
+      fs.writeFileSync(file, buildModel({ inputs: [X], outputs: [Y], initializers: [w], nodes: [{ op: 'Conv', name: 'c', inputs: ['x', 'w'], outputs: ['y'], attrs: { group: { i: 4 } } }] }));
+      expect(() => importOnnxFile(file)).toThrow(`${file}: tensor 'w': external data '${location}' is not a regular file`);
+    }
   });
 });
 
