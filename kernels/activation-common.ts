@@ -156,6 +156,8 @@ export function activationKernel(spec: {
   return {
     ...spec,
     role: 'activation',
+    inputs: { min: 1, max: 1 },
+    outputs: { min: 1, max: 1 },
     run: (inv, inputs, params) => {
       for (const f of spec.paramFields) field(inv, params, f.name); // a missing field is named, not a TypeError
       return runActivation(inv, inputs, params, spec.activation);

@@ -82,6 +82,8 @@ export const ADD: KernelDef = {
   name: 'add',
   ops: ['Add'],
   role: 'elementwise',
+  inputs: { min: 2, max: 2 },
+  outputs: { min: 1, max: 1 },
   summary: 'quantized addition with broadcasting and optional activation epilogue',
   paramFields: [
     { name: 'left_shift', dtype: 'int32', count: '1', doc: 'headroom shift: 20 (int8) or 15 (int16)' },

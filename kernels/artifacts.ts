@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 import type { Parser as ParserClass } from 'binary-parser' with { 'resolution-mode': 'require' };
 import CRC32 from 'crc-32';
 import { DspcError } from '../src/ir/errors.js';
-import type { BufferDecl, ElemType, Invocation, QDType, TensorRef } from './types.js';
+import { KERNELS } from './index.js';
+import type { Arity, BufferDecl, ElemType, Invocation, KernelDef, QDType, TensorRef } from './types.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // params.bin constants (byte layout documented in docs/formats.md; change PARAMS_VERSION with any layout change)
@@ -345,7 +346,9 @@ function shown(v: unknown): string {
 
 /**
  * Validate a parsed schedule.json: format and version, every buffer index, every tensor fitting its buffer, every
- * buffer inside its memory level, and every parameter reference inside params.bin (and equal to the record it names
+ * buffer inside its memory level, every invocation against its library kernel (known name, input/output counts
+ * within its arity, parameter names equal to its paramFields; epilogues name activation kernels), and every
+ * parameter reference inside params.bin (and equal to the record it names
  * when the parsed params file is given). Returns the same object, typed.
  */
 export function validateSchedule(json: unknown, file: string, params?: ParamsFile): Schedule {
@@ -445,18 +448,57 @@ function checkInvocation(ctx: RefCtx, v: unknown, i: number): void {
   const path = `invocations[${i}]`;
   const inv = c.obj(v, path);
   if (inv.index !== i) c.fail(`${path}.index`, `is ${shown(inv.index)}, expected ${i}`);
-  c.str(inv.kernel, `${path}.kernel`);
+  const kernel = kernelNamed(c, c.str(inv.kernel, `${path}.kernel`), `${path}.kernel`);
   c.str(inv.node, `${path}.node`);
   c.arr(inv.origin, `${path}.origin`).forEach((o, k) => c.str(o, `${path}.origin[${k}]`));
-  c.arr(inv.inputs, `${path}.inputs`).forEach((t, k) => checkTensorRef(ctx, t, `${path}.inputs[${k}]`));
-  c.arr(inv.outputs, `${path}.outputs`).forEach((t, k) => checkTensorRef(ctx, t, `${path}.outputs[${k}]`));
+  for (const k of ['inputs', 'outputs'] as const) {
+    const refs = c.arr(inv[k], `${path}.${k}`);
+    checkArity(c, kernel, k, refs.length, `${path}.${k}`);
+    refs.forEach((t, j) => checkTensorRef(ctx, t, `${path}.${k}[${j}]`));
+  }
   c.obj(inv.attrs, `${path}.attrs`);
-  c.arr(inv.params, `${path}.params`).forEach((r, k) => checkParamRef(ctx, r, `${path}.params[${k}]`, i, 'kernel'));
+  const params = c.arr(inv.params, `${path}.params`);
+  params.forEach((r, k) => checkParamRef(ctx, r, `${path}.params[${k}]`, i, 'kernel'));
+  checkFieldNames(c, kernel, params, `${path}.params`);
   if (inv.epilogue !== undefined) {
     const e = c.obj(inv.epilogue, `${path}.epilogue`);
-    c.str(e.kernel, `${path}.epilogue.kernel`);
+    const act = kernelNamed(c, c.str(e.kernel, `${path}.epilogue.kernel`), `${path}.epilogue.kernel`);
+    if (act.role !== 'activation') c.fail(`${path}.epilogue.kernel`, `'${act.name}' is not an activation kernel (role ${act.role})`);
     c.str(e.node, `${path}.epilogue.node`);
     c.obj(e.attrs, `${path}.epilogue.attrs`);
-    c.arr(e.params, `${path}.epilogue.params`).forEach((r, k) => checkParamRef(ctx, r, `${path}.epilogue.params[${k}]`, i, 'epilogue'));
+    const ep = c.arr(e.params, `${path}.epilogue.params`);
+    ep.forEach((r, k) => checkParamRef(ctx, r, `${path}.epilogue.params[${k}]`, i, 'epilogue'));
+    checkFieldNames(c, act, ep, `${path}.epilogue.params`);
   }
+}
+
+/** The library kernel of that name; a schedule naming any other cannot be run. */
+function kernelNamed(c: Check, name: string, path: string): KernelDef {
+  return KERNELS.get(name) ?? c.fail(path, `unknown kernel '${name}' (this build has ${[...KERNELS.keys()].join(', ')})`);
+}
+
+function arityText(a: Arity): string {
+  if (a.min === a.max) return `exactly ${a.min}`;
+  return a.max === Infinity ? `at least ${a.min}` : `${a.min} to ${a.max}`;
+}
+
+/** Tensor counts within the kernel's declared arity (run() indexes them without further checks). */
+function checkArity(c: Check, kernel: KernelDef, which: 'inputs' | 'outputs', n: number, path: string): void {
+  const a = kernel[which];
+  const noun = a.max === 1 ? which.slice(0, -1) : which;
+  if (n < a.min || n > a.max) c.fail(path, `kernel '${kernel.name}' takes ${arityText(a)} ${noun}, found ${n}`);
+}
+
+/** Parameter references name exactly the kernel's paramFields, each once (a table missing a field cannot run). */
+function checkFieldNames(c: Check, kernel: KernelDef, refs: readonly unknown[], path: string): void {
+  const declared = kernel.paramFields.map((f) => f.name);
+  const seen = new Set<string>();
+  refs.forEach((r, k) => {
+    const name = (r as { name: string }).name;
+    if (!declared.includes(name)) c.fail(`${path}[${k}].name`, `'${name}' is not a field of kernel '${kernel.name}' (fields: ${declared.join(', ') || 'none'})`);
+    if (seen.has(name)) c.fail(`${path}[${k}].name`, `field '${name}' of kernel '${kernel.name}' appears more than once`);
+    seen.add(name);
+  });
+  const missing = declared.filter((f) => !seen.has(f));
+  if (missing.length > 0) c.fail(path, `kernel '${kernel.name}' needs field${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, missing`);
 }

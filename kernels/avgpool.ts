@@ -84,6 +84,8 @@ export const AVGPOOL: KernelDef = {
   name: 'avgpool',
   ops: ['AveragePool'],
   role: 'pool',
+  inputs: { min: 1, max: 1 },
+  outputs: { min: 1, max: 1 },
   summary: 'window mean with per-count requantization',
   paramFields: [
     { name: 'multiplier', dtype: 'int32', count: 'kH*kW', doc: 'entry k-1: Q31 multiplier of inScale/(outScale*k) for a window of k taps' },

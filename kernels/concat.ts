@@ -50,6 +50,8 @@ export const CONCAT: KernelDef = {
   name: 'concat',
   ops: ['Concat'],
   role: 'movement',
+  inputs: { min: 1, max: Infinity },
+  outputs: { min: 1, max: 1 },
   summary: 'concatenation along an axis with per-input requantization',
   paramFields: [
     { name: 'multiplier', dtype: 'int32', count: 'inputs', doc: 'Q31 multiplier of s_k/s_out per input' },

@@ -470,6 +470,8 @@ export const CONV2D: KernelDef = {
   name: 'conv2d',
   ops: ['Conv'],
   role: 'compute',
+  inputs: { min: 1, max: 1 },
+  outputs: { min: 1, max: 1 },
   summary: '2-D convolution (grouped, depthwise) with per-channel requantization and optional activation epilogue',
   paramFields: [
     { name: 'weights', dtype: 'int8', count: 'C_out*C_in/group*kH*kW', doc: 'symmetric per-output-channel weight codes, [C_out, C_in/group, kH, kW]' },

@@ -98,6 +98,8 @@ export const FULLY_CONNECTED: KernelDef = {
   name: 'fully_connected',
   ops: ['Gemm', 'MatMul'],
   role: 'compute',
+  inputs: { min: 1, max: 1 },
+  outputs: { min: 1, max: 1 },
   summary: 'matrix-vector product per batch row with per-channel requantization and optional activation epilogue',
   paramFields: [
     { name: 'weights', dtype: 'int8', count: 'C_out*K', doc: 'symmetric per-output-channel weight codes, [C_out, K]' },

@@ -62,6 +62,8 @@ export const GLOBAL_AVGPOOL: KernelDef = {
   name: 'global_avgpool',
   ops: ['GlobalAveragePool', 'ReduceMean'],
   role: 'pool',
+  inputs: { min: 1, max: 1 },
+  outputs: { min: 1, max: 1 },
   summary: 'mean over the spatial axes per channel',
   paramFields: [
     { name: 'multiplier', dtype: 'int32', count: '1', doc: 'Q31 multiplier of inScale/(outScale*H*W)' },

@@ -79,6 +79,8 @@ export const MAXPOOL: KernelDef = {
   name: 'maxpool',
   ops: ['MaxPool', 'GlobalMaxPool'],
   role: 'pool',
+  inputs: { min: 1, max: 1 },
+  outputs: { min: 1, max: 1 },
   summary: 'window maximum (value-preserving)',
   paramFields: [],
   run: (inv, inputs) => runMaxPool(inv, inputs),

@@ -49,6 +49,8 @@ export const MUL: KernelDef = {
   name: 'mul',
   ops: ['Mul'],
   role: 'elementwise',
+  inputs: { min: 2, max: 2 },
+  outputs: { min: 1, max: 1 },
   summary: 'quantized elementwise product with broadcasting and optional activation epilogue',
   paramFields: [
     { name: 'multiplier', dtype: 'int32', count: '1', doc: 'Q31 multiplier of sA*sB/sOut' },

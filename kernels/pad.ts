@@ -32,6 +32,8 @@ export const PAD: KernelDef = {
   name: 'pad',
   ops: ['Pad'],
   role: 'movement',
+  inputs: { min: 1, max: 1 },
+  outputs: { min: 1, max: 1 },
   summary: 'constant padding (value-preserving)',
   paramFields: [],
   run: (inv, inputs) => runPad(inv, inputs),

@@ -21,6 +21,8 @@ export const RESHAPE: KernelDef = {
   name: 'reshape',
   ops: ['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout'],
   role: 'view',
+  inputs: { min: 1, max: 1 },
+  outputs: { min: 1, max: 1 },
   summary: 'shape reinterpretation of a row-major buffer (zero cost)',
   paramFields: [],
   run: runReshape,

@@ -30,6 +30,8 @@ export const SLICE: KernelDef = {
   name: 'slice',
   ops: ['Slice'],
   role: 'movement',
+  inputs: { min: 1, max: 1 },
+  outputs: { min: 1, max: 1 },
   summary: 'strided sub-tensor (value-preserving)',
   paramFields: [],
   run: (inv, inputs) => runSlice(inv, inputs),

@@ -26,6 +26,8 @@ export const SPLIT: KernelDef = {
   name: 'split',
   ops: ['Split'],
   role: 'movement',
+  inputs: { min: 1, max: 1 },
+  outputs: { min: 1, max: Infinity },
   summary: 'split along an axis (value-preserving)',
   paramFields: [],
   run: (inv, inputs) => runSplit(inv, inputs),

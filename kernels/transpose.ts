@@ -24,6 +24,8 @@ export const TRANSPOSE: KernelDef = {
   name: 'transpose',
   ops: ['Transpose'],
   role: 'movement',
+  inputs: { min: 1, max: 1 },
+  outputs: { min: 1, max: 1 },
   summary: 'axis permutation (value-preserving)',
   paramFields: [],
   run: (inv, inputs) => runTranspose(inv, inputs),

@@ -128,12 +128,22 @@ export interface ActivationDef {
   channels(params: ParamValues): number;
 }
 
+/** How many tensors an invocation may pass or receive (inclusive; max Infinity = variadic). */
+export interface Arity {
+  min: number;
+  max: number;
+}
+
 export interface KernelDef {
   /** Kernel name as targets list it (snake_case, e.g. 'conv2d', 'leaky_relu'). */
   name: string;
   /** IR op types this kernel implements. */
   ops: readonly string[];
   role: KernelRole;
+  /** Runtime inputs an invocation passes (inv.inputs; constants live in params). schedule.json is checked against it. */
+  inputs: Arity;
+  /** Outputs an invocation writes (inv.outputs). */
+  outputs: Arity;
   summary: string;
   /** Parameter-table layout, in record order. */
   paramFields: readonly ParamField[];

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { artifactFiles, compileGraph, writeArtifacts } from '../../src/backend/index.js';
 import { importOnnxFile } from '../../src/frontend/index.js';
 import { DspcError } from '../../src/ir/errors.js';
+import { validateSchedule } from '../../kernels/artifacts.js';
+import { KERNELS } from '../../kernels/index.js';
 import { loadTarget, TARGETS_DIR } from '../../kernels/target.js';
 import { defaultInputs, loadProgram, programFromArtifacts, runProgram } from '../../src/sim/index.js';
 
@@ -129,6 +131,70 @@ describe('loadProgram', () => {
     const p = loadProgram(variant('geom', 'schedule.json', text));
     const e = artifactError(() => runProgram(p, defaultInputs(p.schedule.inputs)));
     expect(e.node).toBe(p.schedule.invocations[0]!.node);
+  });
+});
+
+// Fuzzer finds (G1): a schedule whose invocation disagrees with its kernel's declared arity or parameter fields used to
+// load, then crash inside the kernel with a TypeError; the loader now rejects it naming the invocation and the problem.
+describe('invocations are checked against their kernel', () => {
+  const epi = (s: Json): number => s.invocations.findIndex((inv: Json) => inv.epilogue !== undefined);
+  const loadErr = (name: string, edit: (s: Json) => void): DspcError => {
+    const e = artifactError(() => loadProgram(variant(name, 'schedule.json', mutateSchedule(edit))));
+    expect([e.code, e.file?.endsWith('schedule.json')]).toEqual(['E_ARTIFACT', true]);
+    return e;
+  };
+  /** validateSchedule without params.bin: field names are then checked on their own, not via the record cross-check. */
+  const validateErr = (edit: (s: Json) => void): DspcError => {
+    const e = artifactError(() => validateSchedule(JSON.parse(mutateSchedule(edit)), 'x/schedule.json'));
+    expect(e.code).toBe('E_ARTIFACT');
+    return e;
+  };
+
+  it('every library kernel declares a sane arity; concat inputs and split outputs are variadic', () => {
+    for (const k of KERNELS.values()) {
+      for (const a of [k.inputs, k.outputs]) {
+        expect(Number.isInteger(a.min) && a.min >= 1, k.name).toBe(true);
+        expect(a.max >= a.min, k.name).toBe(true);
+      }
+    }
+    expect(KERNELS.get('concat')!.inputs.max).toBe(Infinity);
+    expect(KERNELS.get('split')!.outputs.max).toBe(Infinity);
+    expect(KERNELS.get('add')!.inputs).toEqual({ min: 2, max: 2 });
+    expect(KERNELS.get('conv2d')!.outputs).toEqual({ min: 1, max: 1 });
+  });
+
+  it('rejects a missing input and an extra output', () => {
+    const a = loadErr('arity-in', (s) => { s.invocations[0].inputs.splice(0, 1); });
+    expect(a.message).toMatch(/invocations\[0\]\.inputs: kernel 'conv2d' takes exactly 1 input, found 0/);
+    const b = loadErr('arity-out', (s) => { s.invocations[1].outputs.push(s.invocations[1].outputs[0]); });
+    expect(b.message).toMatch(/invocations\[1\]\.outputs: kernel '\w+' takes exactly 1 output, found 2/);
+  });
+
+  it('rejects a missing, a duplicated and an unknown kernel parameter field', () => {
+    const m = loadErr('field-missing', (s) => { s.invocations[0].params.pop(); });
+    expect(m.message).toMatch(/invocations\[0\]\.params: kernel 'conv2d' needs field out_max, missing/);
+    const d = loadErr('field-dup', (s) => { s.invocations[0].params[1] = s.invocations[0].params[0]; });
+    expect(d.message).toMatch(/invocations\[0\]\.params\[1\]\.name: field 'weights' of kernel 'conv2d' appears more than once/);
+    const u = validateErr((s) => { s.invocations[0].params[0].name = 'gamma'; });
+    expect(u.message).toMatch(/invocations\[0\]\.params\[0\]\.name: 'gamma' is not a field of kernel 'conv2d'/);
+  });
+
+  it('checks epilogue parameters against the epilogue kernel (the fuzzer case: last field popped)', () => {
+    const m = loadErr('epi-missing', (s) => { s.invocations[epi(s)].epilogue.params.pop(); });
+    expect(m.message).toMatch(/invocations\[\d+\]\.epilogue\.params: kernel 'relu' needs field out_max, missing/);
+    const x = validateErr((s) => { const inv = s.invocations[epi(s)]; inv.epilogue.params.push({ ...inv.params[0] }); });
+    expect(x.message).toMatch(/epilogue\.params\[\d+\]\.name: 'weights' is not a field of kernel 'relu'/);
+  });
+
+  it('rejects an epilogue kernel that is unknown or not an activation', () => {
+    const u = loadErr('epi-unknown', (s) => { s.invocations[epi(s)].epilogue.kernel = 'softmax'; });
+    expect(u.message).toMatch(/epilogue\.kernel: unknown kernel 'softmax'/);
+    const n = loadErr('epi-role', (s) => { s.invocations[epi(s)].epilogue.kernel = 'maxpool'; });
+    expect(n.message).toMatch(/epilogue\.kernel: 'maxpool' is not an activation kernel/);
+  });
+
+  it('the good schedule passes every kernel check with and without params.bin', () => {
+    expect(validateSchedule(JSON.parse(scheduleText), 'x/schedule.json').invocations.length).toBeGreaterThan(3);
   });
 });
 

@@ -6,7 +6,8 @@ import type { Tensor } from '../tensor.js';
 import { numel } from '../tensor.js';
 import type { AttrSpec, InferInput, OpDef, OutputType } from './types.js';
 import {
-  always, attrNum, broadcastIndex, broadcastsTo, def, fmtShape, mapTensor, need, needT, outputElems, requireFloat, sameAsInput0,
+  always, attrNum, broadcastIndex, broadcastsTo, def, fmtShape, mapTensor, need, needT, outputElems, requireFloat,
+  requireSameDtype, sameAsInput0,
 } from './util.js';
 
 /** Float attributes must be finite (slopes, thresholds); NaN/Inf would make fusion algebra meaningless. */
@@ -99,7 +100,7 @@ function preluInfer(_node: Node, inputs: (InferInput | undefined)[]): OutputType
   const x = need(inputs, 0, 'data input');
   requireFloat(x, 'data input');
   const s = need(inputs, 1, 'slope');
-  requireFloat(s, 'slope');
+  requireSameDtype(x, s, 'slope');
   if (!broadcastsTo(s.shape, x.shape)) {
     throw new Error(`slope shape ${fmtShape(s.shape)} does not broadcast to input shape ${fmtShape(x.shape)}`);
   }

@@ -6,7 +6,7 @@ import type { Tensor } from '../tensor.js';
 import { numel } from '../tensor.js';
 import type { AttrSpec, InferInput, OpDef, OutputType } from './types.js';
 import {
-  attrInts, attrNum, broadcastIndex, broadcastShapes, broadcastsTo, def, fmtShape, need, needT, requireFloat,
+  attrInts, attrNum, broadcastIndex, broadcastShapes, broadcastsTo, def, fmtShape, need, needT, requireFloat, requireSameDtype,
 } from './util.js';
 
 const convAttrs: Record<string, AttrSpec> = {
@@ -66,7 +66,8 @@ function convInfer(node: Node, inputs: (InferInput | undefined)[]): OutputType[]
   const x = need(inputs, 0, 'data input');
   const w = need(inputs, 1, 'weight');
   requireFloat(x, 'data input');
-  requireFloat(w, 'weight');
+  requireSameDtype(x, w, 'weight');
+  requireSameDtype(x, inputs[2]?.info, 'bias');
   if (x.shape.length !== 3 && x.shape.length !== 4) throw new Error(`Conv supports 1-D and 2-D inputs (rank 3 or 4), got ${fmtShape(x.shape)}`);
   if (w.shape.length !== x.shape.length) throw new Error(`weight shape ${fmtShape(w.shape)} must have the rank of input ${fmtShape(x.shape)}`);
   const group = attrNum(node, 'group', convAttrs);
@@ -208,8 +209,10 @@ const gemm: OpDef = def({
   infer: (node, inputs) => {
     const a = need(inputs, 0, 'input A'), b = need(inputs, 1, 'input B');
     requireFloat(a, 'input A');
-    const { M, N } = gemmDims(node, a.shape, b.shape);
+    requireSameDtype(a, b, 'input B');
     const c = inputs[2];
+    requireSameDtype(a, c?.info, 'bias C');
+    const { M, N } = gemmDims(node, a.shape, b.shape);
     if (c && !broadcastsTo(c.info.shape, [M, N])) throw new Error(`bias shape ${fmtShape(c.info.shape)} does not broadcast to [${M},${N}]`);
     return [{ dtype: a.dtype, shape: [M, N] }];
   },
@@ -260,7 +263,7 @@ const matmul: OpDef = def({
   infer: (_node, inputs) => {
     const a = need(inputs, 0, 'input A'), b = need(inputs, 1, 'input B');
     requireFloat(a, 'input A');
-    requireFloat(b, 'input B');
+    requireSameDtype(a, b, 'input B');
     return [{ dtype: a.dtype, shape: matmulShapes(a.shape, b.shape).out }];
   },
   evaluate: (_node, inputs) => {

@@ -5,7 +5,7 @@ import type { Node } from '../graph.js';
 import type { Tensor } from '../tensor.js';
 import { numel } from '../tensor.js';
 import type { AttrSpec, InferInput, OpDef, OutputType } from './types.js';
-import { attrNum, def, fmtShape, need, needT, normAxis, outputElems, requireFloat } from './util.js';
+import { attrNum, def, fmtShape, need, needT, normAxis, outputElems, requireFloat, requireSameDtype } from './util.js';
 
 const bnAttrs: Record<string, AttrSpec> = { epsilon: { type: 'float', default: 1e-5 } };
 const BN_PARAMS = ['scale', 'B', 'mean', 'var'];
@@ -17,6 +17,7 @@ function bnInfer(_node: Node, inputs: (InferInput | undefined)[]): OutputType[] 
   const c = x.shape[1]!;
   BN_PARAMS.forEach((p, i) => {
     const v = need(inputs, i + 1, p);
+    requireSameDtype(x, v, p);
     if (v.shape.length !== 1 || v.shape[0] !== c) throw new Error(`${p} shape ${fmtShape(v.shape)} must be [${c}]`);
   });
   return [{ dtype: x.dtype, shape: [...x.shape] }];

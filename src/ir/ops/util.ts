@@ -46,6 +46,16 @@ export function requireFloat(info: ValueInfo, what: string): void {
   if (info.dtype !== 'float32' && info.dtype !== 'float64') throw new Error(`${what} must be float, got ${info.dtype}`);
 }
 
+/**
+ * ONNX binds an op's weight, bias and parameter inputs to the data input's type constraint T: a mismatch (an int64
+ * bias on a float Conv) is rejected here rather than reaching evaluate, which would mix float and BigInt data.
+ */
+export function requireSameDtype(data: ValueInfo, other: ValueInfo | undefined, what: string): void {
+  if (other && other.dtype !== data.dtype) {
+    throw new Error(`${what} has element type ${other.dtype} but the data input is ${data.dtype}; they must match`);
+  }
+}
+
 /** Numpy-style multidirectional broadcast of static shapes. */
 export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] {
   const r = Math.max(a.length, b.length);
