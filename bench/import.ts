@@ -3,21 +3,12 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Benchmark from 'benchmark';
+import { isMain, measure as measureFor, packageRoot } from './common.js';
 import * as ort from 'onnxruntime-node';
 import { importOnnxFile } from '../src/frontend/index.js';
 
-/** Package root: the nearest directory holding package.json (works from bench/ and dist/bench/). */
-function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('package.json not found above bench/import');
-    dir = up;
-  }
-  return dir;
-}
+
+const measure = (name: string, fn: () => unknown, deferred: boolean) => measureFor(name, fn, deferred, 2);
 
 function zooModels(): { name: string; file: string; bytes: number }[] {
   const zoo = path.resolve(packageRoot(), '../shared/models/zoo');
@@ -28,21 +19,6 @@ function zooModels(): { name: string; file: string; bytes: number }[] {
   });
 }
 
-/** Mean seconds per call of a synchronous or deferred (promise) function, measured by benchmark.js. */
-function measure(name: string, fn: (() => void) | (() => Promise<unknown>), deferred: boolean): Promise<Benchmark> {
-  return new Promise((resolve, reject) => {
-    const options: Benchmark.Options = {
-      minSamples: 10,
-      maxTime: 2,
-      onComplete: () => resolve(bench),
-      onError: (e: Benchmark.Event) => reject((e.target as { error?: Error }).error ?? new Error(`benchmark ${name} failed`)),
-    };
-    const bench = deferred
-      ? new Benchmark(name, { ...options, defer: true, fn: (d: Benchmark.Deferred) => { void (fn() as Promise<unknown>).then(() => d.resolve()); } })
-      : new Benchmark(name, { ...options, fn: fn as () => void });
-    bench.run({ async: true });
-  });
-}
 
 async function ortCreate(file: string): Promise<void> {
   const s = await ort.InferenceSession.create(file, { graphOptimizationLevel: 'all' });
@@ -67,7 +43,7 @@ export async function runImportBench(): Promise<void> {
 }
 
 // Direct run: `node dist/bench/import.js` (bench/run.ts wires `npm run bench -- import`).
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+if (isMain(import.meta.url)) {
   runImportBench().catch((e: unknown) => {
     console.error(e);
     process.exitCode = 1;

@@ -3,8 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Benchmark from 'benchmark';
+import { isMain, measure as measureFor, packageRoot } from './common.js';
 import * as ort from 'onnxruntime-node';
 import { readTensorPb } from '../src/frontend/index.js';
 import { compile } from '../src/pipeline.js';
@@ -12,34 +11,11 @@ import { errorStats, estimate, programFromArtifacts, runProgram } from '../src/s
 import type { Program } from '../src/sim/index.js';
 import type { Tensor } from '../src/ir/tensor.js';
 
-/** Package root: the nearest directory holding package.json (works from bench/ and dist/bench/). */
-function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('package.json not found above bench/sim');
-    dir = up;
-  }
-  return dir;
-}
 
-/** Mean seconds per call measured by benchmark.js (deferred for promise-returning functions). */
-function measure(name: string, fn: () => unknown, deferred: boolean): Promise<Benchmark> {
-  return new Promise((resolve, reject) => {
-    const options: Benchmark.Options = {
-      minSamples: 10,
-      maxTime: 4,
-      onComplete: () => resolve(bench),
-      onError: (e: Benchmark.Event) => reject((e.target as { error?: Error }).error ?? new Error(`benchmark ${name} failed`)),
-    };
-    const bench = deferred
-      ? new Benchmark(name, { ...options, defer: true, fn: (d: Benchmark.Deferred) => { void (fn() as Promise<unknown>).then(() => d.resolve()); } })
-      : new Benchmark(name, { ...options, fn: fn as () => void });
-    bench.run({ async: true });
-  });
-}
 
 /** Milliseconds per kernel name over one run (where the simulator's time goes). */
+const measure = (name: string, fn: () => unknown, deferred: boolean) => measureFor(name, fn, deferred, 4);
+
 function profile(p: Program, inputs: Map<string, Tensor>): [string, number, number][] {
   const ms = new Map<string, { ms: number; n: number }>();
   runProgram(p, inputs, {
@@ -104,7 +80,7 @@ export async function runSimBench(): Promise<void> {
 }
 
 // Direct run: `node dist/bench/sim.js` (bench/run.ts wires `npm run bench -- sim`).
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+if (isMain(import.meta.url)) {
   runSimBench().catch((e: unknown) => {
     console.error(e);
     process.exitCode = 1;

@@ -1,0 +1,39 @@
+// Stage: benchmark support. What every side-by-side benchmark shares: the package root and a benchmark.js timer.
+// Contract: measure() resolves with the finished Benchmark (stats.mean in seconds); deferred for promise-returning fns.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Benchmark from 'benchmark';
+
+/** Package root: the nearest directory holding package.json (works from bench/ and dist/bench/). */
+export function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('package.json not found above bench/');
+    dir = up;
+  }
+  return dir;
+}
+
+/** Mean seconds per call measured by benchmark.js, at least 10 samples within maxTime seconds. */
+export function measure(name: string, fn: () => unknown, deferred: boolean, maxTime: number): Promise<Benchmark> {
+  return new Promise((resolve, reject) => {
+    const options: Benchmark.Options = {
+      minSamples: 10,
+      maxTime,
+      onComplete: () => resolve(bench),
+      onError: (e: Benchmark.Event) => reject((e.target as { error?: Error }).error ?? new Error(`benchmark ${name} failed`)),
+    };
+    const bench = deferred
+      ? new Benchmark(name, { ...options, defer: true, fn: (d: Benchmark.Deferred) => { void (fn() as Promise<unknown>).then(() => d.resolve()); } })
+      : new Benchmark(name, { ...options, fn: fn as () => void });
+    bench.run({ async: true });
+  });
+}
+
+/** True when the module at metaUrl is the script node was started with (a bench file run on its own). */
+export function isMain(metaUrl: string): boolean {
+  return process.argv[1] !== undefined && fileURLToPath(metaUrl) === path.resolve(process.argv[1]);
+}
