@@ -106,13 +106,8 @@ export function programFromArtifacts(a: ArtifactBytes, opts: LoadProgramOptions 
   const params = parseParamsBin(a.paramsBin, at(PARAMS_FILE));
   const schedule = validateSchedule(a.schedule, at(SCHEDULE_FILE), params);
   crossCheck(schedule, params, at(SCHEDULE_FILE));
-  const kernels = schedule.invocations.map((inv, i) =>
-    KERNELS.get(inv.kernel) ?? fail(at(SCHEDULE_FILE), `invocations[${i}].kernel: unknown kernel '${inv.kernel}'`));
-  schedule.invocations.forEach((inv, i) => {
-    if (inv.epilogue && KERNELS.get(inv.epilogue.kernel)?.role !== 'activation') {
-      fail(at(SCHEDULE_FILE), `invocations[${i}].epilogue.kernel: '${inv.epilogue.kernel}' is not an activation kernel`);
-    }
-  });
+  // validateSchedule has checked every kernel name, arity, parameter list and epilogue role against KERNELS.
+  const kernels = schedule.invocations.map((inv) => KERNELS.get(inv.kernel)!);
   const tables = schedule.invocations.map((inv) => ({
     kernel: decodeTables(inv.params, params),
     epilogue: inv.epilogue ? decodeTables(inv.epilogue.params, params) : undefined,
