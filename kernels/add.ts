@@ -4,7 +4,7 @@
 import { multiplyByQuantizedMultiplierWide, quantizeMultiplier, qRange, quantizeValue } from './fixedpoint.js';
 import { epilogueFn, preActivationZeroPoint } from './activations.js';
 import { broadcastIndex, sameShape } from './broadcast.js';
-import { allocCodes, epilogueCycles, field, laneVectors, numel, outTensor, paramBytesOf, qdtypeOf, scalar, tensorBytes, cyclesPerVector } from './common.js';
+import { allocCodes, stagedWork, field, laneVectors, numel, outTensor, qdtypeOf, scalar, cyclesPerVector } from './common.js';
 import type { OutputClamp } from './output-stage.js';
 import type { Target } from './target.js';
 import type { Invocation, KernelDef, KernelWork, ParamValues, QTensor, QuantParams } from './types.js';
@@ -65,17 +65,7 @@ export function binaryWork(inv: Invocation, target: Target, defaultCpv: number):
   const o = inv.outputs[0]!;
   const vectors = laneVectors(o.shape, target.vectorLanes[qdtypeOf(o)]);
   const computeCycles = vectors * cyclesPerVector(target, inv.kernel, defaultCpv);
-  const work: KernelWork = {
-    macs: 0,
-    computeCycles,
-    inputBytes: inv.inputs.map(tensorBytes),
-    outputBytes: inv.outputs.map(tensorBytes),
-    paramBytes: paramBytesOf(inv),
-    outputStageCycles: vectors,
-  };
-  const epi = epilogueCycles(inv, target, vectors);
-  if (epi !== undefined) work.epilogueCycles = epi;
-  return work;
+  return stagedWork(inv, target, { macs: 0, computeCycles, outputStageCycles: vectors, outVectors: vectors });
 }
 
 export const ADD: KernelDef = {

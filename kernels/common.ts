@@ -106,6 +106,24 @@ export function epilogueCycles(inv: Invocation, target: Target, outVectors: numb
   return outVectors * cyclesPerVector(target, inv.epilogue.kernel, 1);
 }
 
+/** Work of a kernel whose outputs leave through a requantizing output stage that may apply an epilogue activation. */
+export function stagedWork(
+  inv: Invocation, target: Target,
+  w: { macs: number; computeCycles: number; outputStageCycles: number; outVectors: number },
+): KernelWork {
+  const work: KernelWork = {
+    macs: w.macs,
+    computeCycles: w.computeCycles,
+    inputBytes: inv.inputs.map(tensorBytes),
+    outputBytes: inv.outputs.map(tensorBytes),
+    paramBytes: paramBytesOf(inv),
+    outputStageCycles: w.outputStageCycles,
+  };
+  const epi = epilogueCycles(inv, target, w.outVectors);
+  if (epi !== undefined) work.epilogueCycles = epi;
+  return work;
+}
+
 /** Work of a kernel whose compute is `vectors * cyclesPerVector` over its first output (elementwise-style). */
 export function streamWork(inv: Invocation, target: Target, cyclesPerVec: number, extra: Partial<KernelWork> = {}): KernelWork {
   const out = inv.outputs[0]!;

@@ -3,7 +3,7 @@
 // Contract: run() is bit-exact (int8 via kernels/wasm when it applies, else runConv2dScalar, the reference); work() is docs/cost-model.md's formula.
 
 import { epilogueFn, epilogueTable, preActivationZeroPoint } from './activations.js';
-import { allocCodes, ceilDiv, field, kernelError, laneVectors, numel, outTensor, paramBytesOf, qdtypeOf, scalar, cyclesPerVector, epilogueCycles, tensorBytes } from './common.js';
+import { allocCodes, ceilDiv, field, kernelError, laneVectors, numel, outTensor, qdtypeOf, scalar, cyclesPerVector, stagedWork } from './common.js';
 import { OUTPUT_STAGE_FIELDS, outputStageParams, quantizeWeightsPerChannel, writeChannel, writeChannelInt8, type OutputClamp } from './output-stage.js';
 import type { Target } from './target.js';
 import type { Invocation, KernelDef, KernelWork, ParamValues, QTensor, QuantParams } from './types.js';
@@ -453,17 +453,12 @@ function convWork(inv: Invocation, target: Target): KernelWork {
   const dtype = qdtypeOf(inv.inputs[0]!);
   const outVectors = laneVectors(inv.outputs[0]!.shape, target.vectorLanes[dtype]);
   const outputStageCycles = outVectors * cyclesPerVector(target, inv.kernel, CONV2D.defaultCyclesPerVector);
-  const work: KernelWork = {
+  return stagedWork(inv, target, {
     macs: g.n * g.oh * g.ow * g.oc * (g.c / g.group) * g.kh * g.kw,
     computeCycles: convMacCycles(g, target, dtype) + outputStageCycles,
-    inputBytes: inv.inputs.map(tensorBytes),
-    outputBytes: inv.outputs.map(tensorBytes),
-    paramBytes: paramBytesOf(inv),
     outputStageCycles,
-  };
-  const epi = epilogueCycles(inv, target, outVectors);
-  if (epi !== undefined) work.epilogueCycles = epi;
-  return work;
+    outVectors,
+  });
 }
 
 export const CONV2D: KernelDef = {

@@ -3,7 +3,7 @@
 // Contract: the backend lays weights out as [C_out, K] (transB resolved, alpha/beta folded); input is [N, K...] flattened.
 
 import { epilogueFn, preActivationZeroPoint } from './activations.js';
-import { allocCodes, ceilDiv, cyclesPerVector, epilogueCycles, field, kernelError, laneVectors, numel, outTensor, paramBytesOf, qdtypeOf, scalar, tensorBytes } from './common.js';
+import { allocCodes, ceilDiv, cyclesPerVector, stagedWork, field, kernelError, laneVectors, numel, outTensor, qdtypeOf, scalar } from './common.js';
 import { conv2dParams, int8OutputStage, type ConvWeightsInput } from './conv2d.js';
 import { OUTPUT_STAGE_FIELDS, writeChannel, type OutputClamp } from './output-stage.js';
 import type { Target } from './target.js';
@@ -81,17 +81,9 @@ function fcWork(inv: Invocation, target: Target): KernelWork {
   const dtype = qdtypeOf(inv.inputs[0]!);
   const outVectors = laneVectors([n, cOut], target.vectorLanes[dtype]);
   const outputStageCycles = outVectors * cyclesPerVector(target, inv.kernel, FULLY_CONNECTED.defaultCyclesPerVector);
-  const work: KernelWork = {
-    macs: n * k * cOut,
-    computeCycles: fcMacCycles(n, k, cOut, target, dtype) + outputStageCycles,
-    inputBytes: inv.inputs.map(tensorBytes),
-    outputBytes: inv.outputs.map(tensorBytes),
-    paramBytes: paramBytesOf(inv),
-    outputStageCycles,
-  };
-  const epi = epilogueCycles(inv, target, outVectors);
-  if (epi !== undefined) work.epilogueCycles = epi;
-  return work;
+  return stagedWork(inv, target, {
+    macs: n * k * cOut, computeCycles: fcMacCycles(n, k, cOut, target, dtype) + outputStageCycles, outputStageCycles, outVectors,
+  });
 }
 
 export const FULLY_CONNECTED: KernelDef = {
