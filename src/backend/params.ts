@@ -5,20 +5,12 @@ import {
   DTYPE_CODES, ELEM_BYTES, KIND_CODES, PARAMS_ALIGN, PARAMS_CRC_BYTES, PARAMS_HEADER_BYTES, PARAMS_MAGIC,
   PARAMS_RECORD_BYTES, PARAMS_VERSION, QDTYPE_CODES, crc32,
 } from '../../kernels/artifacts.js';
-import type { ParamArray, RecordKind } from '../../kernels/artifacts.js';
+import type { ParamArray, ParamRecord } from '../../kernels/artifacts.js';
 import type { ElemType, ParamRef, QDType } from '../../kernels/types.js';
 import { DspcError } from '../ir/errors.js';
 
-/** One table to store: a field of one invocation's kernel (or of its epilogue activation). */
-export interface ParamTable {
-  kind: RecordKind;
-  kernel: string;
-  field: string;
-  node: string;
-  invocation: number;
-  dtype: ElemType;
-  data: ParamArray;
-}
+/** One table to store: a field of one invocation's kernel (or of its epilogue activation); the record minus its placement. */
+export type ParamTable = Pick<ParamRecord, 'kind' | 'kernel' | 'field' | 'node' | 'invocation' | 'dtype' | 'data'>;
 
 export interface ParamsImage {
   bytes: Uint8Array;

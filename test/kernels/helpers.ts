@@ -61,3 +61,13 @@ export function randomCodes(n: number, dtype: QDType, seed: number): Int8Array |
   }
   return a;
 }
+
+/** Deterministic integers in [lo, hi], the extremes often (they are what overflows). */
+export function ints(n: number, lo: number, hi: number, seed: number): number[] {
+  let s = seed >>> 0;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
+    const r = s % 8;
+    return r === 0 ? lo : r === 1 ? hi : lo + (s % (hi - lo + 1));
+  });
+}

@@ -15,19 +15,9 @@ import { sigmoidParams } from '../../kernels/sigmoid.js';
 import { clipParams } from '../../kernels/clip.js';
 import { convGeometry } from '../../kernels/conv2d.js';
 import type { Invocation, ParamValues, QTensor } from '../../kernels/types.js';
-import { inv as makeInv, randomCodes, ref } from './helpers.js';
+import { ints, inv as makeInv, randomCodes, ref } from './helpers.js';
 
 afterEach(() => setWasmKernels(true));
-
-/** Deterministic integers in [lo, hi], the extremes often (they are what overflows). */
-function ints(n: number, lo: number, hi: number, seed: number): number[] {
-  let s = seed >>> 0;
-  return Array.from({ length: n }, () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
-    const r = s % 8;
-    return r === 0 ? lo : r === 1 ? hi : lo + (s % (hi - lo + 1));
-  });
-}
 
 type Epi = 'none' | 'relu' | 'leaky_relu' | 'prelu' | 'sigmoid' | 'clip';
 

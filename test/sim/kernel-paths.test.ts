@@ -12,6 +12,7 @@ import { leakyReluParams } from '../../kernels/leaky-relu.js';
 import { preluParams } from '../../kernels/prelu.js';
 import { sigmoidParams } from '../../kernels/sigmoid.js';
 import type { Invocation, ParamValues, QDType, QTensor } from '../../kernels/types.js';
+import { ints } from '../kernels/helpers.js';
 
 interface Case {
   c: number; oc: number; group: number; h: number; w: number; k: number; stride: number; pad: number; dil: number;
@@ -27,16 +28,6 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   c: r.cg * r.group, oc: r.ocg * r.group, group: r.group, h: r.h + (r.k - 1) * r.dil, w: r.w + (r.k - 1) * r.dil, k: r.k,
   stride: r.stride, pad: r.pad, dil: r.dil, dtype: r.dtype, zp: r.dtype === 'int8' ? r.zpPick : 0, seed: r.seed,
 }));
-
-/** Deterministic integers in [lo, hi] (extremes included often: they are what overflows). */
-function ints(n: number, lo: number, hi: number, seed: number): number[] {
-  let s = seed >>> 0;
-  return Array.from({ length: n }, () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
-    const r = s % 8;
-    return r === 0 ? lo : r === 1 ? hi : lo + (s % (hi - lo + 1));
-  });
-}
 
 function setup(cs: Case) {
   const oh = Math.floor((cs.h + 2 * cs.pad - cs.dil * (cs.k - 1) - 1) / cs.stride) + 1;
