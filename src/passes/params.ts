@@ -193,24 +193,25 @@ export function compress(shape: readonly number[], values: Float32Array): { dims
 export function emitChoice(
   ch: Choice, shape: readonly number[], name: string, input: string, output: string, slopeName: string, slopeExists = false,
 ): { node: Node | null; init?: Tensor } {
-  const node = (op: string, attrs: Node['attrs'] = {}, inputs = [input]): Node => ({ name, op, inputs, outputs: [output], attrs });
+  // one object literal per node kind (no helper closure: a million-node graph emits hundreds of thousands)
   switch (ch.op) {
     case 'removed':
       return { node: null };
     case 'Relu':
-      return { node: node('Relu') };
+      return { node: { name, op: 'Relu', inputs: [input], outputs: [output], attrs: {} } };
     case 'LeakyRelu':
-      return { node: node('LeakyRelu', { alpha: ch.alpha }) };
+      return { node: { name, op: 'LeakyRelu', inputs: [input], outputs: [output], attrs: { alpha: ch.alpha } } };
     case 'Clip': {
       const attrs: Node['attrs'] = {};
       if (ch.min !== -Infinity) attrs.min = ch.min;
       if (ch.max !== Infinity) attrs.max = ch.max;
-      return { node: node('Clip', attrs) };
+      return { node: { name, op: 'Clip', inputs: [input], outputs: [output], attrs } };
     }
     case 'PRelu': {
-      if (slopeExists) return { node: node('PRelu', {}, [input, slopeName]) };
+      const node: Node = { name, op: 'PRelu', inputs: [input, slopeName], outputs: [output], attrs: {} };
+      if (slopeExists) return { node };
       const { dims, data } = compress(shape, ch.slopes!);
-      return { node: node('PRelu', {}, [input, slopeName]), init: { dtype: 'float32', dims, data } };
+      return { node, init: { dtype: 'float32', dims, data } };
     }
   }
 }
