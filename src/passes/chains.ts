@@ -83,12 +83,15 @@ export function forEachChain(work: Work, visit: (chain: Chain) => void): void {
     if (!forms[s] || prev[s]! >= 0) continue;
     // a head reading an activation that forks keeps no shape of its own: ask the value table
     const shape = shapes[s] ?? work.info(work.resolve(work.slots[s]!.inputs[0]!))!.shape;
-    const members: Member[] = [];
-    const cut: (string | null)[] = [];
-    for (let t = s; t >= 0; t = next[t]!) {
+    let len = 0;
+    for (let t = s; t >= 0; t = next[t]!) len++;
+    // exact size: `[]` grown by push() reserves 16 slots, once per chain
+    const members = new Array<Member>(len);
+    const cut = new Array<string | null>(len);
+    for (let t = s, i = 0; t >= 0; t = next[t]!, i++) {
       const node = work.slots[t]!;
-      members.push({ slot: t, node, form: forms[t]! });
-      cut.push(next[t]! >= 0 ? cutReason(work, node, t) : null);
+      members[i] = { slot: t, node, form: forms[t]! };
+      cut[i] = next[t]! >= 0 ? cutReason(work, node, t) : null;
     }
     visit({ members, cut, shape });
   }
@@ -210,7 +213,9 @@ export class PlanCache {
     }
     const algebra = leaf.plan;
     // the cached segments carry no node names: this chain's cut reasons go into fresh copies (read-only otherwise)
-    if (!chain.cut.some((c) => c !== null)) return algebra;
+    let named = false;
+    for (const c of chain.cut) if (c !== null) named = true;
+    if (!named) return algebra;
     return algebra.map((s) => (s.reason === CUT ? { ...s, reason: chain.cut[s.to]! } : s));
   }
 

@@ -177,9 +177,8 @@ function applyMove(work: Work, ranges: RangeAnalysis, site: Site, mv: Move): str
   const ch = mv.result.choice;
   const origin = origins([a.node, b.node]);
   const fused = (name: string, input: string, output: string): Node | null => {
-    const { node, init } = emitChoice(ch, mv.composite.shape, name, input, output, work.freshValueName(`${name}_slope`));
+    const { node, init } = emitChoice(ch, mv.composite.shape, { name, input, output, origin, slopeName: work.freshValueName(`${name}_slope`) });
     if (init) work.addInitializer(node!.inputs[1]!, init);
-    if (node) node.origin = origin;
     return node;
   };
   for (const st of path) ranges.forget(st.node.outputs[0]!);

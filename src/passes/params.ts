@@ -186,30 +186,39 @@ export function compress(shape: readonly number[], values: Float32Array): { dims
   return { dims: dims.slice(first), data };
 }
 
+/** Where an emitted node goes: its name, data input and output, the source nodes it stands for, its slope tensor. */
+export interface EmitSite {
+  name: string;
+  input: string;
+  output: string;
+  origin: string[];
+  /** PRelu only: the slope initializer's name, and whether it already exists (made for the same choice earlier). */
+  slopeName: string;
+  slopeExists?: boolean;
+}
+
 /**
- * The fused node for a choice (null for removal) plus the slope initializer a PRelu needs (none when `slopeExists`:
- * the caller reuses an initializer made for the same choice).
+ * The fused node for a choice (null for removal) plus the slope initializer a PRelu needs (none when the site's
+ * slope exists). Nodes are built whole, origin included: adding a property later reallocates, once per chain.
  */
-export function emitChoice(
-  ch: Choice, shape: readonly number[], name: string, input: string, output: string, slopeName: string, slopeExists = false,
-): { node: Node | null; init?: Tensor } {
-  // one object literal per node kind (no helper closure: a million-node graph emits hundreds of thousands)
+export function emitChoice(ch: Choice, shape: readonly number[], at: EmitSite): { node: Node | null; init?: Tensor } {
+  const { name, input, output, origin } = at;
   switch (ch.op) {
     case 'removed':
       return { node: null };
     case 'Relu':
-      return { node: { name, op: 'Relu', inputs: [input], outputs: [output], attrs: {} } };
+      return { node: { name, op: 'Relu', inputs: [input], outputs: [output], attrs: {}, origin } };
     case 'LeakyRelu':
-      return { node: { name, op: 'LeakyRelu', inputs: [input], outputs: [output], attrs: { alpha: ch.alpha } } };
+      return { node: { name, op: 'LeakyRelu', inputs: [input], outputs: [output], attrs: { alpha: ch.alpha }, origin } };
     case 'Clip': {
       const attrs: Node['attrs'] = {};
       if (ch.min !== -Infinity) attrs.min = ch.min;
       if (ch.max !== Infinity) attrs.max = ch.max;
-      return { node: { name, op: 'Clip', inputs: [input], outputs: [output], attrs } };
+      return { node: { name, op: 'Clip', inputs: [input], outputs: [output], attrs, origin } };
     }
     case 'PRelu': {
-      const node: Node = { name, op: 'PRelu', inputs: [input, slopeName], outputs: [output], attrs: {} };
-      if (slopeExists) return { node };
+      const node: Node = { name, op: 'PRelu', inputs: [input, at.slopeName], outputs: [output], attrs: {}, origin };
+      if (at.slopeExists) return { node };
       const { dims, data } = compress(shape, ch.slopes!);
       return { node, init: { dtype: 'float32', dims, data } };
     }

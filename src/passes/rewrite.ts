@@ -40,14 +40,21 @@ export function report(stats: PassStats, r: ChainReport): void {
 }
 
 export function origins(nodes: readonly Node[]): string[] {
-  const out: string[] = [];
+  // the source nodes a merge stands for, each once (names may repeat in ONNX); runs once per segment, so the common
+  // case (no member merged before) fills an exact-size array: `[]` grown by push() reserves 16 slots
+  let merged = false;
+  for (const n of nodes) if (n.origin) merged = true;
+  const out: string[] = merged ? [] : new Array<string>(nodes.length);
+  let k = 0;
+  const add = (name: string): void => {
+    for (let i = 0; i < k; i++) if (out[i] === name) return;
+    out[k++] = name;
+  };
   for (const n of nodes) {
-    if (!n.origin) {
-      if (!out.includes(n.name)) out.push(n.name);
-      continue;
-    }
-    for (const o of n.origin) if (!out.includes(o)) out.push(o);
+    if (n.origin) for (const o of n.origin) add(o);
+    else add(n.name);
   }
+  out.length = k;
   return out;
 }
 
@@ -59,7 +66,8 @@ export function origins(nodes: readonly Node[]): string[] {
 export function replaceSegment(
   work: Work, slots: readonly number[], input: string, ch: Choice, shape: readonly number[],
 ): { op: string; origin: string[] } {
-  const members = slots.map((s) => work.slots[s]!);
+  const members = new Array<Node>(slots.length);
+  for (let k = 0; k < slots.length; k++) members[k] = work.slots[slots[k]!]!;
   const last = members[members.length - 1]!;
   const output = last.outputs[0]!;
   const origin = origins(members);
@@ -72,12 +80,11 @@ export function replaceSegment(
   // identical chains share one plan and so one Choice: their PRelus share one slope initializer
   const shared = ch.op === 'PRelu' ? work.sharedInitializer(ch) : undefined;
   const slopeName = ch.op === 'PRelu' ? (shared ?? work.freshValueName(`${last.name}_slope`)) : '';
-  const { node, init } = emitChoice(ch, shape, last.name, input, output, slopeName, shared !== undefined);
+  const { node, init } = emitChoice(ch, shape, { name: last.name, input, output, origin, slopeName, slopeExists: shared !== undefined });
   if (init && !shared) {
     work.addInitializer(slopeName, init);
     work.shareInitializer(ch, slopeName);
   }
-  node!.origin = origin;
   work.place(slots[slots.length - 1]!, node!);
   return { op: node!.op, origin };
 }
