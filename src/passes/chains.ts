@@ -1,7 +1,7 @@
 // Stage: graph passes, fusion planning. Finds chains of directly connected activations and splits them into segments.
 // Contract: read-only over the Work; linear in nodes; each segment carries the exact kernel that replaces it (or none).
 
-import type { Node } from '../ir/graph.js';
+import type { Node, ValueInfo } from '../ir/graph.js';
 import type { ChannelRange } from './algebra.js';
 import type { ChoiceResult, Composite } from './kernel-choice.js';
 import { chooseKernel, kernelRank } from './kernel-choice.js';
@@ -38,6 +38,33 @@ export interface Segment {
   reason?: string;
 }
 
+const NOT_A_MEMBER = -2;
+
+/**
+ * Which slots may be chain members (piecewise-linear, one output, a data input), with the slot producing their input
+ * (-1: none found nearby, or an input/initializer), and the value info of the inputs not produced by another candidate.
+ * The lookups run back to back in one loop: on a million-node graph each is a cache miss in a million-entry table, and
+ * a loop doing only that lets the processor overlap them (bench graph, 307k lookups: ~250 ns each back to back, ~550 ns
+ * each interleaved with the scan).
+ */
+function candidates(work: Work): { producer: Int32Array; asked: Int32Array; infos: (ValueInfo | undefined)[] } {
+  const n = work.slots.length;
+  const producer = new Int32Array(n).fill(NOT_A_MEMBER);
+  const ask = new Int32Array(n); // typed: no garbage-collected array growing through the scan
+  let asks = 0;
+  for (let s = 0; s < n; s++) {
+    const node = work.slots[s];
+    if (!node || !isPiecewiseLinear(node.op) || node.outputs.length !== 1 || !node.inputs[0]) continue;
+    // chains sit next to each other in topological order: producers are found without a name table
+    const p = work.slotOf(work.resolve(node.inputs[0]), s);
+    producer[s] = p;
+    if (p < 0 || producer[p] === NOT_A_MEMBER) ask[asks++] = s;
+  }
+  const infos = new Array<ValueInfo | undefined>(asks);
+  for (let i = 0; i < asks; i++) infos[i] = work.info(work.slots[ask[i]!]!.inputs[0]!);
+  return { producer, asked: ask.subarray(0, asks), infos };
+}
+
 /**
  * Calls `visit` with each chain of the graph, in topological order of their heads. Forks (two activation readers)
  * end a chain. The links are found up front; each chain is built right before its visit, after any edits of the
@@ -50,16 +77,17 @@ export function forEachChain(work: Work, visit: (chain: Chain) => void): void {
   const prev = new Int32Array(n).fill(-1), next = new Int32Array(n).fill(-1), readers = new Int32Array(n);
   const rank = new Int8Array(n);
   const shapes: (number[] | undefined)[] = new Array(n);
-  for (let s = 0; s < n; s++) {
-    const node = work.slots[s];
-    if (!node || !isPiecewiseLinear(node.op) || node.outputs.length !== 1 || !node.inputs[0]) continue;
-    const x = work.resolve(node.inputs[0]);
-    const p = work.slotOf(x, s); // chains sit next to each other in topological order: found without a name table
-    // an activation reading an activation has its producer's (float) type: skip the value-table lookup
+  const { producer, asked, infos } = candidates(work);
+  for (let s = 0, k = 0; s < n; s++) {
+    const p = producer[s]!;
+    if (p === NOT_A_MEMBER) continue;
+    const node = work.slots[s]!;
+    // an activation reading an activation has its producer's (float) type: no value-table lookup
     let r: number;
     if (p >= 0 && forms[p]) r = rank[p]!;
     else {
-      const info = work.info(node.inputs[0]);
+      // asked in slot order: the next answer is this slot's, unless its producer turned out not to be a member
+      const info = asked[k] === s ? infos[k++] : work.info(node.inputs[0]!);
       if (!info || (info.dtype !== 'float32' && info.dtype !== 'float64') || info.shape.length > 127) continue;
       r = info.shape.length;
       shapes[s] = info.shape;

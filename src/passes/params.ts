@@ -186,6 +186,9 @@ export function compress(shape: readonly number[], values: Float32Array): { dims
   return { dims: dims.slice(first), data };
 }
 
+/** The attributes of a fused Relu or PRelu: none. One frozen object for all of them (node attributes are read-only). */
+const NO_ATTRS: Node['attrs'] = Object.freeze({});
+
 /** Where an emitted node goes: its name, data input and output, the source nodes it stands for, its slope tensor. */
 export interface EmitSite {
   name: string;
@@ -207,17 +210,17 @@ export function emitChoice(ch: Choice, shape: readonly number[], at: EmitSite): 
     case 'removed':
       return { node: null };
     case 'Relu':
-      return { node: { name, op: 'Relu', inputs: [input], outputs: [output], attrs: {}, origin } };
+      return { node: { name, op: 'Relu', inputs: [input], outputs: [output], attrs: NO_ATTRS, origin } };
     case 'LeakyRelu':
       return { node: { name, op: 'LeakyRelu', inputs: [input], outputs: [output], attrs: { alpha: ch.alpha }, origin } };
     case 'Clip': {
-      const attrs: Node['attrs'] = {};
-      if (ch.min !== -Infinity) attrs.min = ch.min;
-      if (ch.max !== Infinity) attrs.max = ch.max;
+      // built whole (no properties added later): an unbounded side is an absent attribute
+      const lo = ch.min !== -Infinity, hi = ch.max !== Infinity;
+      const attrs: Node['attrs'] = lo && hi ? { min: ch.min, max: ch.max } : lo ? { min: ch.min } : hi ? { max: ch.max } : NO_ATTRS;
       return { node: { name, op: 'Clip', inputs: [input], outputs: [output], attrs, origin } };
     }
     case 'PRelu': {
-      const node: Node = { name, op: 'PRelu', inputs: [input, at.slopeName], outputs: [output], attrs: {}, origin };
+      const node: Node = { name, op: 'PRelu', inputs: [input, at.slopeName], outputs: [output], attrs: NO_ATTRS, origin };
       if (at.slopeExists) return { node };
       const { dims, data } = compress(shape, ch.slopes!);
       return { node, init: { dtype: 'float32', dims, data } };

@@ -72,9 +72,9 @@ export class Work {
       const before = i > 0 ? slots[i - 1]!.outputs : undefined;
       for (let k = 0; k < ins.length; k++) {
         const v = ins[k]!;
-        if (!v || this.initUse(v, 1) || this.graphInputs.has(v)) continue;
-        if (before && before[0] === v) this.uses0[i - 1]!++;
-        else far.push([v, i]);
+        // the previous node's output first: a pointer comparison, no name hashing (most inputs in a chain)
+        if (before && before[0] === v && v) this.uses0[i - 1]!++;
+        else if (v && !this.initUse(v, 1) && !this.graphInputs.has(v)) far.push([v, i]);
       }
     }
     for (const [v, reader] of far) this.addUses(v, this.slotOf(v, reader), 1);
@@ -350,7 +350,7 @@ export class Work {
     this.flush();
     if (!this.changed) return this.src;
     const g = this.g;
-    g.nodes = this.slots.filter((n): n is Node => n !== null);
+    g.nodes = compact(this.slots);
     const dropped = this.dropped();
     // own entries are deleted one by one; the rest are source entries, hidden by handing the layer the whole set
     for (const v of this.ownValues) {
@@ -375,4 +375,14 @@ export class Work {
     }
     this.orphanCandidates.clear();
   }
+}
+
+/** The live nodes in order, into an array of the exact size (filter() would grow one by copying, a million entries). */
+function compact(slots: readonly (Node | null)[]): Node[] {
+  let live = 0;
+  for (const n of slots) if (n) live++;
+  const out = new Array<Node>(live);
+  let k = 0;
+  for (const n of slots) if (n) out[k++] = n;
+  return out;
 }
