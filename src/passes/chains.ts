@@ -5,7 +5,8 @@ import type { Node, ValueInfo } from '../ir/graph.js';
 import type { ChannelRange } from './algebra.js';
 import type { ChoiceResult, Composite } from './kernel-choice.js';
 import { chooseKernel, kernelRank } from './kernel-choice.js';
-import { MAX_UNDERFLOW_GAIN } from './algebra.js';
+import { MAX_UNDERFLOW_GAIN, UNKNOWN_RANGE } from './algebra.js';
+import { opDef } from '../ir/optable.js';
 import type { ActForm } from './params.js';
 import { FormCache, applyForm, compositeShape, isPiecewiseLinear, startComposite } from './params.js';
 import type { RangeAnalysis } from './value-range.js';
@@ -25,6 +26,11 @@ export interface Chain {
   members: Member[];
   /** The data shape (every member's input and output). */
   shape: number[];
+  /**
+   * The first member reads a node whose op neither is an activation nor passes values through (a Conv, say), so the
+   * input's range is unknown without asking the range analysis (found in the scan, while that node was at hand).
+   */
+  opaqueInput: boolean;
   /** cut[i]: member i's output is needed elsewhere (other readers or a graph output), so a segment ends there. */
   cut: (string | null)[];
 }
@@ -47,9 +53,10 @@ const NOT_A_MEMBER = -2;
  * a loop doing only that lets the processor overlap them (bench graph, 307k lookups: ~250 ns each back to back, ~550 ns
  * each interleaved with the scan).
  */
-function candidates(work: Work): { producer: Int32Array; asked: Int32Array; infos: (ValueInfo | undefined)[] } {
+function candidates(work: Work): { producer: Int32Array; opaque: Uint8Array; asked: Int32Array; infos: (ValueInfo | undefined)[] } {
   const n = work.slots.length;
   const producer = new Int32Array(n).fill(NOT_A_MEMBER);
+  const opaque = new Uint8Array(n);
   const ask = new Int32Array(n); // typed: no garbage-collected array growing through the scan
   let asks = 0;
   for (let s = 0; s < n; s++) {
@@ -58,11 +65,15 @@ function candidates(work: Work): { producer: Int32Array; asked: Int32Array; info
     // chains sit next to each other in topological order: producers are found without a name table
     const p = work.slotOf(work.resolve(node.inputs[0]), s);
     producer[s] = p;
+    if (p >= 0) {
+      const d = opDef(work.slots[p]!.op);
+      if (d && !d.activation && !d.valuePreserving) opaque[s] = 1;
+    }
     if (p < 0 || producer[p] === NOT_A_MEMBER) ask[asks++] = s;
   }
   const infos = new Array<ValueInfo | undefined>(asks);
   for (let i = 0; i < asks; i++) infos[i] = work.info(work.slots[ask[i]!]!.inputs[0]!);
-  return { producer, asked: ask.subarray(0, asks), infos };
+  return { producer, opaque, asked: ask.subarray(0, asks), infos };
 }
 
 /**
@@ -77,7 +88,8 @@ export function forEachChain(work: Work, visit: (chain: Chain) => void): void {
   const prev = new Int32Array(n).fill(-1), next = new Int32Array(n).fill(-1), readers = new Int32Array(n);
   const rank = new Int8Array(n);
   const shapes: (number[] | undefined)[] = new Array(n);
-  const { producer, asked, infos } = candidates(work);
+  const { producer, opaque, asked, infos } = candidates(work);
+  let lastShape: number[] = [];
   for (let s = 0, k = 0; s < n; s++) {
     const p = producer[s]!;
     if (p === NOT_A_MEMBER) continue;
@@ -90,7 +102,8 @@ export function forEachChain(work: Work, visit: (chain: Chain) => void): void {
       const info = asked[k] === s ? infos[k++] : work.info(node.inputs[0]!);
       if (!info || (info.dtype !== 'float32' && info.dtype !== 'float64') || info.shape.length > 127) continue;
       r = info.shape.length;
-      shapes[s] = info.shape;
+      // consecutive heads mostly share a shape: one array for all of them stays in cache for the plan lookups
+      shapes[s] = sameDims(info.shape, lastShape) ? lastShape : (lastShape = info.shape);
     }
     const f = cache.get(node, r);
     if (!f) continue;
@@ -121,8 +134,14 @@ export function forEachChain(work: Work, visit: (chain: Chain) => void): void {
       members[i] = { slot: t, node, form: forms[t]! };
       cut[i] = next[t]! >= 0 ? cutReason(work, node, t) : null;
     }
-    visit({ members, cut, shape });
+    visit({ members, cut, shape, opaqueInput: opaque[s] === 1 });
   }
+}
+
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function cutReason(work: Work, n: Node, slot: number): string | null {
@@ -249,7 +268,8 @@ export class PlanCache {
 
   private leaf(chain: Chain): TrieNode {
     const head = this.work.resolve(chain.members[0]!.node.inputs[0]!);
-    let t = step(this.root, this.rangeId(this.ranges.rangeOf(head, chain.members[0]!.slot)));
+    const range = chain.opaqueInput ? UNKNOWN_RANGE : this.ranges.rangeOf(head, chain.members[0]!.slot);
+    let t = step(this.root, this.rangeId(range));
     t = step(t, chain.shape.length);
     for (const d of chain.shape) t = step(t, d);
     const ms = chain.members;

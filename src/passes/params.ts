@@ -198,6 +198,12 @@ export interface EmitSite {
   /** PRelu only: the slope initializer's name, and whether it already exists (made for the same choice earlier). */
   slopeName: string;
   slopeExists?: boolean;
+  /**
+   * Arrays equal to [input] and [output] to share instead of making new ones (a source node's; node arrays are never
+   * mutated, and a fused node per chain is most of what a fusion pass allocates that lives on).
+   */
+  sharedInputs?: string[];
+  sharedOutputs?: string[];
 }
 
 /**
@@ -206,21 +212,21 @@ export interface EmitSite {
  */
 export function emitChoice(ch: Choice, shape: readonly number[], at: EmitSite): { node: Node | null; init?: Tensor } {
   const { name, input, output, origin } = at;
+  if (ch.op === 'removed') return { node: null };
+  const outputs = at.sharedOutputs ?? [output];
   switch (ch.op) {
-    case 'removed':
-      return { node: null };
     case 'Relu':
-      return { node: { name, op: 'Relu', inputs: [input], outputs: [output], attrs: NO_ATTRS, origin } };
+      return { node: { name, op: 'Relu', inputs: at.sharedInputs ?? [input], outputs, attrs: NO_ATTRS, origin } };
     case 'LeakyRelu':
-      return { node: { name, op: 'LeakyRelu', inputs: [input], outputs: [output], attrs: { alpha: ch.alpha }, origin } };
+      return { node: { name, op: 'LeakyRelu', inputs: at.sharedInputs ?? [input], outputs, attrs: { alpha: ch.alpha }, origin } };
     case 'Clip': {
       // built whole (no properties added later): an unbounded side is an absent attribute
       const lo = ch.min !== -Infinity, hi = ch.max !== Infinity;
       const attrs: Node['attrs'] = lo && hi ? { min: ch.min, max: ch.max } : lo ? { min: ch.min } : hi ? { max: ch.max } : NO_ATTRS;
-      return { node: { name, op: 'Clip', inputs: [input], outputs: [output], attrs, origin } };
+      return { node: { name, op: 'Clip', inputs: at.sharedInputs ?? [input], outputs, attrs, origin } };
     }
     case 'PRelu': {
-      const node: Node = { name, op: 'PRelu', inputs: [input, at.slopeName], outputs: [output], attrs: NO_ATTRS, origin };
+      const node: Node = { name, op: 'PRelu', inputs: [input, at.slopeName], outputs, attrs: NO_ATTRS, origin };
       if (at.slopeExists) return { node };
       const { dims, data } = compress(shape, ch.slopes!);
       return { node, init: { dtype: 'float32', dims, data } };

@@ -80,7 +80,12 @@ export function replaceSegment(
   // identical chains share one plan and so one Choice: their PRelus share one slope initializer
   const shared = ch.op === 'PRelu' ? work.sharedInitializer(ch) : undefined;
   const slopeName = ch.op === 'PRelu' ? (shared ?? work.freshValueName(`${last.name}_slope`)) : '';
-  const { node, init } = emitChoice(ch, shape, { name: last.name, input, output, origin, slopeName, slopeExists: shared !== undefined });
+  const first = members[0]!;
+  const { node, init } = emitChoice(ch, shape, {
+    name: last.name, input, output, origin, slopeName, slopeExists: shared !== undefined,
+    sharedInputs: first.inputs.length === 1 && first.inputs[0] === input ? first.inputs : undefined,
+    sharedOutputs: last.outputs.length === 1 ? last.outputs : undefined,
+  });
   if (init && !shared) {
     work.addInitializer(slopeName, init);
     work.shareInitializer(ch, slopeName);

@@ -379,10 +379,14 @@ export class Work {
 
 /** The live nodes in order, into an array of the exact size (filter() would grow one by copying, a million entries). */
 function compact(slots: readonly (Node | null)[]): Node[] {
+  // indexed loops: this runs once per pass, often before the optimizing compiler takes over, and a for-of there
+  // allocates an iterator result per element
   let live = 0;
-  for (const n of slots) if (n) live++;
+  for (let i = 0; i < slots.length; i++) if (slots[i]) live++;
   const out = new Array<Node>(live);
-  let k = 0;
-  for (const n of slots) if (n) out[k++] = n;
+  for (let i = 0, k = 0; i < slots.length; i++) {
+    const n = slots[i];
+    if (n) out[k++] = n;
+  }
   return out;
 }
