@@ -84,32 +84,34 @@ function candidates(work: Work): { producer: Int32Array; opaque: Uint8Array; ask
 export function forEachChain(work: Work, visit: (chain: Chain) => void): void {
   const n = work.slots.length;
   const cache = new FormCache((name) => work.initializer(name));
-  const forms: (ActForm | undefined)[] = new Array(n);
+  // per-slot facts in typed arrays (ids into small tables), not million-entry object arrays: those would be garbage
+  // the old generation must collect after every pass
+  const formId = new Int32Array(n).fill(-1), shapeId = new Int32Array(n).fill(-1);
+  const shapes: number[][] = [];
   const prev = new Int32Array(n).fill(-1), next = new Int32Array(n).fill(-1), readers = new Int32Array(n);
   const rank = new Int8Array(n);
-  const shapes: (number[] | undefined)[] = new Array(n);
   const { producer, opaque, asked, infos } = candidates(work);
-  let lastShape: number[] = [];
   for (let s = 0, k = 0; s < n; s++) {
     const p = producer[s]!;
     if (p === NOT_A_MEMBER) continue;
     const node = work.slots[s]!;
     // an activation reading an activation has its producer's (float) type: no value-table lookup
     let r: number;
-    if (p >= 0 && forms[p]) r = rank[p]!;
+    if (p >= 0 && formId[p]! >= 0) r = rank[p]!;
     else {
       // asked in slot order: the next answer is this slot's, unless its producer turned out not to be a member
       const info = asked[k] === s ? infos[k++] : work.info(node.inputs[0]!);
       if (!info || (info.dtype !== 'float32' && info.dtype !== 'float64') || info.shape.length > 127) continue;
       r = info.shape.length;
       // consecutive heads mostly share a shape: one array for all of them stays in cache for the plan lookups
-      shapes[s] = sameDims(info.shape, lastShape) ? lastShape : (lastShape = info.shape);
+      if (shapes.length === 0 || !sameDims(info.shape, shapes[shapes.length - 1]!)) shapes.push(info.shape);
+      shapeId[s] = shapes.length - 1;
     }
     const f = cache.get(node, r);
     if (!f) continue;
-    forms[s] = f;
+    formId[s] = f.id!;
     rank[s] = r;
-    if (p >= 0 && forms[p]) {
+    if (p >= 0 && formId[p]! >= 0) {
       prev[s] = p;
       readers[p]!++;
     }
@@ -121,9 +123,9 @@ export function forEachChain(work: Work, visit: (chain: Chain) => void): void {
   }
   // chains are built as they are consumed: a million members need not all be alive at once
   for (let s = 0; s < n; s++) {
-    if (!forms[s] || prev[s]! >= 0) continue;
+    if (formId[s]! < 0 || prev[s]! >= 0) continue;
     // a head reading an activation that forks keeps no shape of its own: ask the value table
-    const shape = shapes[s] ?? work.info(work.resolve(work.slots[s]!.inputs[0]!))!.shape;
+    const shape = shapeId[s]! >= 0 ? shapes[shapeId[s]!]! : work.info(work.resolve(work.slots[s]!.inputs[0]!))!.shape;
     let len = 0;
     for (let t = s; t >= 0; t = next[t]!) len++;
     // exact size: `[]` grown by push() reserves 16 slots, once per chain
@@ -131,7 +133,7 @@ export function forEachChain(work: Work, visit: (chain: Chain) => void): void {
     const cut = new Array<string | null>(len);
     for (let t = s, i = 0; t >= 0; t = next[t]!, i++) {
       const node = work.slots[t]!;
-      members[i] = { slot: t, node, form: forms[t]! };
+      members[i] = { slot: t, node, form: cache.form(formId[t]!) };
       cut[i] = next[t]! >= 0 ? cutReason(work, node, t) : null;
     }
     visit({ members, cut, shape, opaqueInput: opaque[s] === 1 });

@@ -62,7 +62,8 @@ export function actForm(node: Node, param: (name: string) => Tensor | undefined,
 export class FormCache {
   private readonly scalar = new Map<string, Map<number, Map<number, Map<number, ActForm>>>>();
   private readonly tensors = new WeakMap<Tensor, Map<number, ActForm | null>>();
-  private next = 0;
+  /** Every form handed out, by id (callers may keep ids in typed arrays instead of a million-entry object array). */
+  private readonly byId: ActForm[] = [];
 
   constructor(private readonly param: (name: string) => Tensor | undefined) {}
 
@@ -90,8 +91,16 @@ export class FormCache {
     return f;
   }
 
+  /** The form with this id (ids come from get()). */
+  form(id: number): ActForm {
+    return this.byId[id]!;
+  }
+
   private stamp(f: ActForm | null): ActForm | null {
-    if (f) f.id = this.next++;
+    if (f) {
+      f.id = this.byId.length;
+      this.byId.push(f);
+    }
     return f;
   }
 }
