@@ -198,6 +198,25 @@ export function compress(shape: readonly number[], values: Float32Array): { dims
 /** The attributes of a fused Relu or PRelu: none. One frozen object for all of them (node attributes are read-only). */
 const NO_ATTRS: Node['attrs'] = Object.freeze({});
 
+/**
+ * The attributes of a LeakyRelu or Clip choice, one frozen object per choice: identical chains share a plan and so a
+ * Choice, and their fused nodes then share the attributes (read-only) instead of each holding a copy.
+ */
+const CHOICE_ATTRS = new WeakMap<Choice, Node['attrs']>();
+
+function attrsOf(ch: Choice): Node['attrs'] {
+  let a = CHOICE_ATTRS.get(ch);
+  if (a) return a;
+  if (ch.op === 'LeakyRelu') a = { alpha: ch.alpha };
+  else {
+    // an unbounded side is an absent attribute
+    const lo = ch.min !== -Infinity, hi = ch.max !== Infinity;
+    a = lo && hi ? { min: ch.min, max: ch.max } : lo ? { min: ch.min } : hi ? { max: ch.max } : {};
+  }
+  CHOICE_ATTRS.set(ch, Object.freeze(a));
+  return a;
+}
+
 /** Where an emitted node goes: its name, data input and output, the source nodes it stands for, its slope tensor. */
 export interface EmitSite {
   name: string;
@@ -227,13 +246,8 @@ export function emitChoice(ch: Choice, shape: readonly number[], at: EmitSite): 
     case 'Relu':
       return { node: { name, op: 'Relu', inputs: at.sharedInputs ?? [input], outputs, attrs: NO_ATTRS, origin } };
     case 'LeakyRelu':
-      return { node: { name, op: 'LeakyRelu', inputs: at.sharedInputs ?? [input], outputs, attrs: { alpha: ch.alpha }, origin } };
-    case 'Clip': {
-      // built whole (no properties added later): an unbounded side is an absent attribute
-      const lo = ch.min !== -Infinity, hi = ch.max !== Infinity;
-      const attrs: Node['attrs'] = lo && hi ? { min: ch.min, max: ch.max } : lo ? { min: ch.min } : hi ? { max: ch.max } : NO_ATTRS;
-      return { node: { name, op: 'Clip', inputs: at.sharedInputs ?? [input], outputs, attrs, origin } };
-    }
+    case 'Clip':
+      return { node: { name, op: ch.op, inputs: at.sharedInputs ?? [input], outputs, attrs: attrsOf(ch), origin } };
     case 'PRelu': {
       const node: Node = { name, op: 'PRelu', inputs: [input, at.slopeName], outputs, attrs: NO_ATTRS, origin };
       if (at.slopeExists) return { node };
