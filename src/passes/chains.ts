@@ -53,7 +53,17 @@ const NOT_A_MEMBER = -2;
  * a loop doing only that lets the processor overlap them (bench graph, 307k lookups: ~250 ns each back to back, ~550 ns
  * each interleaved with the scan).
  */
-function candidates(work: Work): { producer: Int32Array; opaque: Uint8Array; asked: Int32Array; infos: (ValueInfo | undefined)[] } {
+interface Candidates {
+  /** Slot producing each candidate's input (-1 none found nearby); NOT_A_MEMBER for the other slots. */
+  producer: Int32Array;
+  /** 1: the candidate reads a node whose op neither is an activation nor passes values through. */
+  opaque: Uint8Array;
+  /** The candidates whose input info was looked up, in slot order, and the infos found. */
+  asked: Int32Array;
+  infos: (ValueInfo | undefined)[];
+}
+
+function candidates(work: Work): Candidates {
   const n = work.slots.length;
   const producer = new Int32Array(n).fill(NOT_A_MEMBER);
   const opaque = new Uint8Array(n);
@@ -65,8 +75,9 @@ function candidates(work: Work): { producer: Int32Array; opaque: Uint8Array; ask
     // chains sit next to each other in topological order: producers are found without a name table
     const p = work.slotOf(work.resolve(node.inputs[0]), s);
     producer[s] = p;
-    if (p >= 0) {
-      const d = opDef(work.slots[p]!.op);
+    const pn = p >= 0 ? work.slots[p] : null; // (a producer taken out mid-edit is no answer: leave it to the analysis)
+    if (pn) {
+      const d = opDef(pn.op);
       if (d && !d.activation && !d.valuePreserving) opaque[s] = 1;
     }
     if (p < 0 || producer[p] === NOT_A_MEMBER) ask[asks++] = s;
