@@ -88,10 +88,51 @@ export function outputStageParams(
   };
 }
 
+/** The per-channel constants of the fast rescale below, computed once per channel, shared by both writers. */
+interface Rescale {
+  multiplier: number;
+  shift: number;
+  right: number;
+  mask: number;
+  half: number;
+  /** |v| <= vlim keeps v*m below 2^52 (and v inside int32); outside, the general path. */
+  vlim: number;
+  /** multiplier / 2^31 (exact: a power-of-two scaling). */
+  m: number;
+  zp: number;
+  lo: number;
+  hi: number;
+}
+
+function rescaleOf(multiplier: number, shift: number, zp: number, lo: number, hi: number): Rescale {
+  const right = shift > 0 ? 0 : -shift;
+  const mask = right >= 31 ? 0x7fffffff : (1 << right) - 1;
+  const vlim = shift <= 0 && multiplier !== INT32_MIN ? Math.min(INT32_MAX, Math.floor((2 ** 52 - 1) / Math.max(1, Math.abs(multiplier)))) : -1;
+  return { multiplier, shift, right, mask, half: mask >>> 1, vlim, m: multiplier / 2147483648, zp, lo, hi };
+}
+
+/** One output code: clamp(zp + MBQM(v, m, s), lo, hi) (small enough to be inlined into the writers' loops). */
+function requantize(v: number, r: Rescale): number {
+  let y: number;
+  if (v <= r.vlim && v >= -r.vlim) {
+    const h = Math.floor(v * r.m + 0.5) | 0;
+    y = (h >> r.right) + (((r.half + (h >>> 31)) - (h & r.mask)) >>> 31);
+  } else {
+    // bounded so the mask clamp below stays in int32 (the final clamp to [lo, hi] gives the same code)
+    y = Math.max(-16777216, Math.min(16777216, multiplyByQuantizedMultiplierWide(v, r.multiplier, r.shift)));
+  }
+  let q = r.zp + y;
+  let d = q - r.lo;
+  q -= d & (d >> 31); // max(q, lo)
+  d = q - r.hi;
+  return r.hi + (d & (d >> 31)); // min(q, hi)
+}
+
 /**
  * Writes one output channel: code = clamp(zp + MBQM(acc + bias, m, s), out_min, out_max), then the epilogue.
  * `acc` holds exact integer sums (< 2^53) in a Float64Array. The common case (right shift, |v * m| < 2^52) is
- * inlined here because it runs once per output element, and written without data-dependent branches (signs of
+ * computed inline (requantize, small enough for the compiler to inline into the loop: it runs once per output
+ * element), and written without data-dependent branches (signs of
  * accumulators are random, so branches on them mispredict about half the time):
  *   SRDHM(v, m) = trunc((v*m + (v*m >= 0 ? 2^30 : 1 - 2^30)) / 2^31) = floor(v*m/2^31 + 1/2)   (exact below 2^52)
  *   RDBPOT(h, e) = (h >> e) + (remainder > threshold), the comparison taken from the sign bit of threshold - remainder
@@ -113,60 +154,25 @@ export function writeChannel(
   channel: number,
   epilogue: ((code: number, channel: number) => number) | null,
 ): void {
-  const right = shift > 0 ? 0 : -shift;
-  const mask = right >= 31 ? 0x7fffffff : (1 << right) - 1;
-  const half = mask >>> 1;
-  // |v| <= vlim keeps v*m below 2^52 (and v inside int32); outside, the general path.
-  const vlim = shift <= 0 && multiplier !== INT32_MIN ? Math.min(INT32_MAX, Math.floor((2 ** 52 - 1) / Math.max(1, Math.abs(multiplier)))) : -1;
-  const m = multiplier / 2147483648; // exact: a power-of-two scaling
+  const r = rescaleOf(multiplier, shift, zp, lo, hi);
   for (let p = 0; p < count; p++) {
-    const v = acc[p]! + bias;
-    let y: number;
-    if (v <= vlim && v >= -vlim) {
-      const h = Math.floor(v * m + 0.5) | 0;
-      y = (h >> right) + (((half + (h >>> 31)) - (h & mask)) >>> 31);
-    } else {
-      // bounded so the mask clamp below stays in int32 (the final clamp to [lo, hi] gives the same code)
-      y = Math.max(-16777216, Math.min(16777216, multiplyByQuantizedMultiplierWide(v, multiplier, shift)));
-    }
-    let q = zp + y;
-    let d = q - lo;
-    q -= d & (d >> 31); // max(q, lo)
-    d = q - hi;
-    q = hi + (d & (d >> 31)); // min(q, hi)
+    const q = requantize(acc[p]! + bias, r);
     out[outBase + p * outStride] = epilogue ? epilogue(q, channel) : q;
   }
 }
 
 /**
  * writeChannel for int8 outputs with the epilogue as a code table (tbl[tbase + code + 128]) instead of a function:
- * the same integer steps (kept in step with writeChannel above), without a call per element in the hottest loop of
- * the simulator.
+ * the same integer steps (requantize), without a call per element in the hottest loop of the simulator.
  */
 export function writeChannelInt8(
   acc: Float64Array, count: number, out: Int8Array, outBase: number, bias: number, multiplier: number, shift: number,
   zp: number, lo: number, hi: number, tbl: Int16Array | null, tbase: number,
 ): void {
-  const right = shift > 0 ? 0 : -shift;
-  const mask = right >= 31 ? 0x7fffffff : (1 << right) - 1;
-  const half = mask >>> 1;
-  const vlim = shift <= 0 && multiplier !== INT32_MIN ? Math.min(INT32_MAX, Math.floor((2 ** 52 - 1) / Math.max(1, Math.abs(multiplier)))) : -1;
-  const m = multiplier / 2147483648;
+  const r = rescaleOf(multiplier, shift, zp, lo, hi);
   const t0 = tbase + 128;
   for (let p = 0; p < count; p++) {
-    const v = acc[p]! + bias;
-    let y: number;
-    if (v <= vlim && v >= -vlim) {
-      const h = Math.floor(v * m + 0.5) | 0;
-      y = (h >> right) + (((half + (h >>> 31)) - (h & mask)) >>> 31);
-    } else {
-      y = Math.max(-16777216, Math.min(16777216, multiplyByQuantizedMultiplierWide(v, multiplier, shift)));
-    }
-    let q = zp + y;
-    let d = q - lo;
-    q -= d & (d >> 31);
-    d = q - hi;
-    q = hi + (d & (d >> 31));
+    const q = requantize(acc[p]! + bias, r);
     out[outBase + p] = tbl === null ? q : tbl[t0 + q]!;
   }
 }
