@@ -159,17 +159,21 @@ function im2col(xp: Int32Array, ph: number, pw: number, g: ConvGeometry, grp: nu
   }
 }
 
+/** Where gemm4x2 puts the dot product of weight row `oc` and column `j`. */
+type GemmStore = (sum: number, oc: number, j: number) => void;
+
 /**
- * acc[oc][p] = dot(W[oc], cols[p]) for the output channels of one group, blocked 4 channels x 2 pixels so each
- * loaded operand feeds several multiply-adds held in registers (exact: integer sums < 2^53 in doubles).
+ * dot(W[oc], cols[j]) for the output channels of one group and `n` columns, handed to `store`: blocked 4 channels x 2
+ * columns so each loaded operand feeds several multiply-adds held in registers (exact: integer sums < 2^53 in
+ * doubles). The store runs once per sum, outside the inner loop.
  */
-function gemmBlock(wf: Float64Array, cols: Float64Array, k: number, ocFrom: number, ocTo: number, pixels: number, out: Float64Array): void {
+function gemm4x2(wf: Float64Array, cols: Float64Array, k: number, ocFrom: number, ocTo: number, n: number, store: GemmStore): void {
   let oc = ocFrom;
   for (; oc + 3 < ocTo; oc += 4) {
     const w0 = oc * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
-    let p = 0;
-    for (; p + 1 < pixels; p += 2) {
-      const xa = p * k, xb = xa + k;
+    let j = 0;
+    for (; j + 1 < n; j += 2) {
+      const xa = j * k, xb = xa + k;
       let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
       for (let c = 0; c < k; c++) {
         const u = cols[xa + c]!, v = cols[xb + c]!;
@@ -177,12 +181,19 @@ function gemmBlock(wf: Float64Array, cols: Float64Array, k: number, ocFrom: numb
         a0 += k0 * u; a1 += k1 * u; a2 += k2 * u; a3 += k3 * u;
         b0 += k0 * v; b1 += k1 * v; b2 += k2 * v; b3 += k3 * v;
       }
-      out[oc * pixels + p] = a0; out[(oc + 1) * pixels + p] = a1; out[(oc + 2) * pixels + p] = a2; out[(oc + 3) * pixels + p] = a3;
-      out[oc * pixels + p + 1] = b0; out[(oc + 1) * pixels + p + 1] = b1; out[(oc + 2) * pixels + p + 1] = b2; out[(oc + 3) * pixels + p + 1] = b3;
+      store(a0, oc, j); store(a1, oc + 1, j); store(a2, oc + 2, j); store(a3, oc + 3, j);
+      store(b0, oc, j + 1); store(b1, oc + 1, j + 1); store(b2, oc + 2, j + 1); store(b3, oc + 3, j + 1);
     }
-    for (; p < pixels; p++) for (let o = oc; o < oc + 4; o++) out[o * pixels + p] = dot(wf, o * k, cols, p * k, k);
+    for (; j < n; j++) for (let o = oc; o < oc + 4; o++) store(dot(wf, o * k, cols, j * k, k), o, j);
   }
-  for (; oc < ocTo; oc++) for (let p = 0; p < pixels; p++) out[oc * pixels + p] = dot(wf, oc * k, cols, p * k, k);
+  for (; oc < ocTo; oc++) for (let j = 0; j < n; j++) store(dot(wf, oc * k, cols, j * k, k), oc, j);
+}
+
+/** acc[oc][p] = dot(W[oc], cols[p]) for the output channels of one group. */
+function gemmBlock(wf: Float64Array, cols: Float64Array, k: number, ocFrom: number, ocTo: number, pixels: number, out: Float64Array): void {
+  gemm4x2(wf, cols, k, ocFrom, ocTo, pixels, (sum, oc, p) => {
+    out[oc * pixels + p] = sum;
+  });
 }
 
 function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, n: number): number {
@@ -250,38 +261,12 @@ function im2colPacked(xp: Int32Array, ph: number, pw: number, g: ConvGeometry, g
   }
 }
 
-/** gemmBlock over packed pixel pairs: 4 output channels x 2 pairs (16 MACs per 8 multiply-adds). */
+/** gemmBlock over packed pixel pairs (16 MACs per 8 multiply-adds): column q holds pixels 2q and 2q+1. */
 function gemmPacked(wf: Float64Array, cols: Float64Array, k: number, ocFrom: number, ocTo: number, pixels: number, out: Float64Array, scale: number): void {
-  const pairs = (pixels + 1) >> 1;
   const inv = 1 / scale;
-  const last = (q: number): boolean => 2 * q + 1 < pixels;
-  let oc = ocFrom;
-  for (; oc + 3 < ocTo; oc += 4) {
-    const w0 = oc * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
-    let q = 0;
-    for (; q + 1 < pairs; q += 2) {
-      const xa = q * k, xb = xa + k;
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-      for (let c = 0; c < k; c++) {
-        const u = cols[xa + c]!, v = cols[xb + c]!;
-        const k0 = wf[w0 + c]!, k1 = wf[w1 + c]!, k2 = wf[w2 + c]!, k3 = wf[w3 + c]!;
-        a0 += k0 * u; a1 += k1 * u; a2 += k2 * u; a3 += k3 * u;
-        b0 += k0 * v; b1 += k1 * v; b2 += k2 * v; b3 += k3 * v;
-      }
-      const p = 2 * q;
-      const two = last(q + 1);
-      unpack(a0, scale, inv, out, oc * pixels + p, true); unpack(b0, scale, inv, out, oc * pixels + p + 2, two);
-      unpack(a1, scale, inv, out, (oc + 1) * pixels + p, true); unpack(b1, scale, inv, out, (oc + 1) * pixels + p + 2, two);
-      unpack(a2, scale, inv, out, (oc + 2) * pixels + p, true); unpack(b2, scale, inv, out, (oc + 2) * pixels + p + 2, two);
-      unpack(a3, scale, inv, out, (oc + 3) * pixels + p, true); unpack(b3, scale, inv, out, (oc + 3) * pixels + p + 2, two);
-    }
-    for (; q < pairs; q++) {
-      for (let o = oc; o < oc + 4; o++) unpack(dot(wf, o * k, cols, q * k, k), scale, inv, out, o * pixels + 2 * q, last(q));
-    }
-  }
-  for (; oc < ocTo; oc++) {
-    for (let q = 0; q < pairs; q++) unpack(dot(wf, oc * k, cols, q * k, k), scale, inv, out, oc * pixels + 2 * q, last(q));
-  }
+  gemm4x2(wf, cols, k, ocFrom, ocTo, (pixels + 1) >> 1, (sum, oc, q) => {
+    unpack(sum, scale, inv, out, oc * pixels + 2 * q, 2 * q + 1 < pixels);
+  });
 }
 
 /** Depthwise channel over pixel pairs (x, x+1) of each output row: pk[i] = xp[i] + S * xp[i + sw]. */
