@@ -1,21 +1,9 @@
-// Stage: benchmark support. What every side-by-side benchmark shares: the package root and a benchmark.js timer.
+// Stage: benchmark support. What every side-by-side benchmark shares: a benchmark.js timer and the main-module check.
 // Contract: measure() resolves with the finished Benchmark (stats.mean in seconds); deferred for promise-returning fns.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Benchmark from 'benchmark';
-
-/** Package root: the nearest directory holding package.json (works from bench/ and dist/bench/). */
-export function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('package.json not found above bench/');
-    dir = up;
-  }
-  return dir;
-}
 
 /** Mean seconds per call measured by benchmark.js, at least 10 samples within maxTime seconds. */
 export function measure(name: string, fn: () => unknown, deferred: boolean, maxTime: number): Promise<Benchmark> {

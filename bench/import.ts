@@ -3,7 +3,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isMain, measure as measureFor, packageRoot } from './common.js';
+import { packageRoot } from '../kernels/target.js';
+import { isMain, measure as measureFor } from './common.js';
 import * as ort from 'onnxruntime-node';
 import { importOnnxFile } from '../src/frontend/index.js';
 

@@ -54,8 +54,11 @@ export interface Target {
   sources?: string[];
 }
 
-/** Package root: the nearest directory above this module holding package.json (works from src and dist). */
-function packageRoot(): string {
+/**
+ * Package root: the nearest directory above this module holding package.json (works from src and dist). The one
+ * copy: the CLI (package.json), benches and tests (../shared beside the checkout) locate the package through it too.
+ */
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (existsSync(join(dir, 'package.json'))) return dir;

@@ -10,7 +10,7 @@ import { registerKernels, registerTargets } from './commands/targets.js';
 import { registerOptimize } from './commands/optimize.js';
 import { registerRun } from './commands/run.js';
 import { registerSimulate } from './commands/simulate.js';
-import { packageRoot } from './paths.js';
+import { packageRoot } from '../../kernels/target.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as { version?: string };

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'vitest';
-import { packageRoot } from './fuzz/corpus.js';
+import { packageRoot } from '../../kernels/target.js';
 
 export const REPO = packageRoot();
 export const MODELS = path.resolve(REPO, '../shared/models');

@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../../kernels/target.js';
 
 export type SourceSet = 'chains' | 'conformance' | 'zoo';
 
@@ -13,17 +13,6 @@ export interface Source {
   dir: string;
   file: string;
   size: number;
-}
-
-/** The package root: the nearest ancestor holding package.json (works from test/ sources and from dist/). */
-export function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('package.json not found above the fuzzer');
-    dir = up;
-  }
-  return dir;
 }
 
 export const MODELS = path.resolve(packageRoot(), '../shared/models');
