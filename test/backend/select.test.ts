@@ -6,6 +6,7 @@ import { loadTarget, validateTarget, type Target } from '../../kernels/target.js
 import { compileGraph, selectAndFold } from '../../src/backend/index.js';
 import { GraphBuilder } from '../../src/ir/builder.js';
 import { DspcError } from '../../src/ir/errors.js';
+import { dspcErrorOf } from '../dspc-error.js';
 import { convChain } from './util.js';
 
 /** generic-dsp without the named kernels (and without them in any epilogue list). */
@@ -15,20 +16,10 @@ function targetWithout(...drop: string[]): Target {
   return validateTarget(t, 'test-target.json');
 }
 
-function errorOf(f: () => unknown): DspcError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DspcError);
-    return e as DspcError;
-  }
-  throw new Error('expected a DspcError');
-}
-
 describe('kernel selection', () => {
   it('names the node and the kernel the target lacks', () => {
     const g = convChain([{ op: 'Sigmoid' }]);
-    const e = errorOf(() => selectAndFold(g, targetWithout('sigmoid')));
+    const e = dspcErrorOf(() => selectAndFold(g, targetWithout('sigmoid')));
     expect(e.code).toBe('E_KERNEL');
     expect(e.node).toBe('act0');
     expect(e.message).toContain("node 'act0'");
@@ -38,7 +29,7 @@ describe('kernel selection', () => {
 
   it('names an op the library has no kernel for, and counts further failures', () => {
     const g = convChain([{ op: 'Elu' }, { op: 'Softplus' }]);
-    const e = errorOf(() => selectAndFold(g, loadTarget('generic-dsp')));
+    const e = dspcErrorOf(() => selectAndFold(g, loadTarget('generic-dsp')));
     expect(e.code).toBe('E_KERNEL');
     expect(e.message).toMatch(/node 'act0'.*op Elu has no kernel in the library/);
     expect(e.message).toContain('1 more node(s) without a kernel: act1 (Softplus)');

@@ -7,26 +7,17 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importOnnxBytes, importOnnxFile } from '../../src/frontend/index.js';
 import { DspcError, type DspcErrorCode } from '../../src/ir/errors.js';
+import { dspcErrorOf } from '../dspc-error.js';
 import { REPO, buildModel, f32, i64, type ModelSpec, type NodeSpec } from './helpers.js';
 
 const BAD = path.join(REPO, 'test/fixtures/bad');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dspc-frontend-bad-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function caught(f: () => unknown): DspcError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DspcError);
-    return e as DspcError;
-  }
-  throw new Error('expected a DspcError, import succeeded');
-}
-
 /** Import crafted bytes under a file name and check code, file, node and the problem words. */
 function expectBad(spec: ModelSpec | Uint8Array, code: DspcErrorCode, problem: RegExp, node?: string): DspcError {
   const bytes = spec instanceof Uint8Array ? spec : buildModel(spec);
-  const e = caught(() => importOnnxBytes(bytes, 'crafted.onnx'));
+  const e = dspcErrorOf(() => importOnnxBytes(bytes, 'crafted.onnx'));
   expect(e.code).toBe(code);
   expect(e.file).toBe('crafted.onnx');
   expect(e.message.startsWith('crafted.onnx: ')).toBe(true);
@@ -50,14 +41,14 @@ describe('unreadable files', () => {
     ['not-onnx.onnx', 'E_PARSE', /not an ONNX model/],
   ] as const)('%s', (name, code, problem) => {
     const file = path.join(BAD, name);
-    const e = caught(() => importOnnxFile(file));
+    const e = dspcErrorOf(() => importOnnxFile(file));
     expect(e.code).toBe(code);
     expect(e.message).toMatch(problem);
     expect(e.message.startsWith(`${file}: `)).toBe(true);
   });
 
   it('a missing file', () => {
-    const e = caught(() => importOnnxFile(path.join(tmp, 'nope.onnx')));
+    const e = dspcErrorOf(() => importOnnxFile(path.join(tmp, 'nope.onnx')));
     expect([e.code, e.message]).toEqual(['E_FILE', `${path.join(tmp, 'nope.onnx')}: cannot read model (ENOENT)`]);
   });
 
@@ -75,7 +66,7 @@ describe('unreadable files', () => {
   it('a model over the size limit is refused from its size, before reading', () => {
     const file = path.join(tmp, 'big.onnx');
     fs.writeFileSync(file, buildModel({ inputs: [X], outputs: [Y], nodes: [relu('r', 'x', 'y')] }));
-    const e = caught(() => importOnnxFile(file, { maxModelBytes: 16 }));
+    const e = dspcErrorOf(() => importOnnxFile(file, { maxModelBytes: 16 }));
     expect(e.code).toBe('E_LIMIT');
     expect(e.message).toMatch(/more than the limit of 16 bytes/);
   });
@@ -244,15 +235,15 @@ describe('external data', () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'ext-'));
     const file = path.join(dir, 'model.onnx');
     fs.writeFileSync(file, externalModel('weights.bin'));
-    const e = caught(() => importOnnxFile(file));
+    const e = dspcErrorOf(() => importOnnxFile(file));
     expect(e.code).toBe('E_FILE');
     expect(e.message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: tensor 'w': external data file 'weights.bin' not found next to the model`));
   });
 
   it('a path escaping the model directory is refused', () => {
-    expect(caught(() => importOnnxBytes(externalModel('../../etc/passwd'), 'crafted.onnx', { baseDir: tmp })).message)
+    expect(dspcErrorOf(() => importOnnxBytes(externalModel('../../etc/passwd'), 'crafted.onnx', { baseDir: tmp })).message)
       .toMatch(/external data path '..\/..\/etc\/passwd' escapes the model directory/);
-    expect(caught(() => importOnnxBytes(externalModel('/etc/passwd'), 'crafted.onnx', { baseDir: tmp })).message)
+    expect(dspcErrorOf(() => importOnnxBytes(externalModel('/etc/passwd'), 'crafted.onnx', { baseDir: tmp })).message)
       .toMatch(/escapes the model directory/);
   });
 

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeTensorProto, encodeTensorProto, readTensorPb, writeTensorPb } from '../../src/frontend/index.js';
 import { onnx } from '../../src/frontend/onnx/proto.js';
 import { DspcError } from '../../src/ir/errors.js';
+import { dspcErrorOf } from '../dspc-error.js';
 import type { Tensor } from '../../src/ir/tensor.js';
 import { MODELS } from './helpers.js';
 
@@ -56,14 +57,7 @@ describe('encode / decode', () => {
   });
 
   it('refuses empty, non-tensor and inconsistent input with typed errors naming the file', () => {
-    const err = (b: Uint8Array): DspcError => {
-      try {
-        decodeTensorProto(b, 'bad.pb');
-      } catch (e) {
-        return e as DspcError;
-      }
-      throw new Error('decoded');
-    };
+    const err = (b: Uint8Array): DspcError => dspcErrorOf(() => decodeTensorProto(b, 'bad.pb'));
     expect(err(new Uint8Array()).code).toBe('E_FILE');
     expect(err(new TextEncoder().encode('hello world, not protobuf')).code).toBe('E_PARSE');
     const short = onnx.TensorProto.encode({ name: 'w', dims: [3], dataType: 1, rawData: new Uint8Array(8) }).finish();

@@ -10,6 +10,7 @@ import { DEFAULT_MAX_MODEL_BYTES, DEFAULT_MAX_TENSOR_BYTES, DEFAULT_MAX_WORK } f
 import { decodeTensorProto } from '../../src/frontend/onnx/tensorproto.js';
 import { onnx } from '../../src/frontend/onnx/proto.js';
 import { DspcError } from '../../src/ir/errors.js';
+import { dspcErrorOf } from '../dspc-error.js';
 import { buildModel, f32, i64, type ModelSpec } from '../frontend/helpers.js';
 import { MODELS, dspc, expectBadInput, tmpDir } from './helpers.js';
 
@@ -19,20 +20,10 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const X = { name: 'x', dims: [1, 4, 8, 8] };
 const Y = { name: 'y' };
 
-function refused(f: () => unknown): DspcError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DspcError);
-    return e as DspcError;
-  }
-  throw new Error('expected a refusal, the import succeeded');
-}
-
 /** Refused with E_LIMIT without the process allocating anything close to the refused size. */
 function refusedCheaply(f: () => unknown): DspcError {
   const before = process.memoryUsage();
-  const e = refused(f);
+  const e = dspcErrorOf(f);
   const after = process.memoryUsage();
   expect(e.code).toBe('E_LIMIT');
   expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(64 << 20);
@@ -62,8 +53,8 @@ describe('model size', () => {
     const bytes = buildModel({ inputs: [X], outputs: [Y], nodes: [{ op: 'Relu', name: 'r', inputs: ['x'], outputs: ['y'] }] });
     const file = path.join(tmp, 'small.onnx');
     fs.writeFileSync(file, bytes);
-    expect(refused(() => importOnnxFile(file, { maxModelBytes: 64 })).message).toMatch(/model file has \d+ bytes, more than the limit of 64 bytes/);
-    expect(refused(() => importOnnxBytes(bytes, 'b.onnx', { maxModelBytes: 64 })).message).toMatch(/^b\.onnx: model has \d+ bytes, more than the limit of 64 bytes/);
+    expect(dspcErrorOf(() => importOnnxFile(file, { maxModelBytes: 64 })).message).toMatch(/model file has \d+ bytes, more than the limit of 64 bytes/);
+    expect(dspcErrorOf(() => importOnnxBytes(bytes, 'b.onnx', { maxModelBytes: 64 })).message).toMatch(/^b\.onnx: model has \d+ bytes, more than the limit of 64 bytes/);
     expect(importOnnxFile(file, { maxModelBytes: bytes.length }).nodes).toHaveLength(1);
   });
 
@@ -73,7 +64,7 @@ describe('model size', () => {
     const bytes = buildModel({ inputs: [X], outputs: [Y], initializers: [w], nodes: [{ op: 'Conv', name: 'c', inputs: ['x', 'w'], outputs: ['y'], attrs: { group: { i: 4 } } }] });
     fs.writeFileSync(path.join(dir, 'm.onnx'), bytes);
     fs.writeFileSync(path.join(dir, 'w.bin'), new Uint8Array(16));
-    const e = refused(() => importOnnxFile(path.join(dir, 'm.onnx'), { maxModelBytes: bytes.length + 8 }));
+    const e = dspcErrorOf(() => importOnnxFile(path.join(dir, 'm.onnx'), { maxModelBytes: bytes.length + 8 }));
     expect([e.code, e.problem]).toEqual(['E_LIMIT', "tensor 'w': external data exceeds the model size limit"]);
     expect(importOnnxFile(path.join(dir, 'm.onnx'), { maxModelBytes: bytes.length + 16 }).initializers.get('w')!.dims).toEqual([4, 1, 1, 1]);
   });
@@ -124,7 +115,7 @@ describe('work per inference', () => {
   };
 
   it('a pooling window that would run for hours is refused at import', () => {
-    const e = refused(() => importOnnxBytes(buildModel(spec), 'm.onnx'));
+    const e = dspcErrorOf(() => importOnnxBytes(buildModel(spec), 'm.onnx'));
     expect([e.code, e.problem]).toEqual(['E_LIMIT', 'one inference needs about 1.10e+12 element operations, more than the limit of 1.00e+11']);
   });
 
@@ -134,7 +125,7 @@ describe('work per inference', () => {
       initializers: [{ name: 'w', dims: [1, 1, 64, 64], dataType: 1, rawData: new Uint8Array(64 * 64 * 4) }],
       nodes: [{ op: 'Conv', name: 'c', inputs: ['x', 'w'], outputs: ['y'], attrs: { pads: { ints: [3000, 3000, 3000, 3000] } } }],
     };
-    const e = refused(() => importOnnxBytes(buildModel(conv), 'm.onnx'));
+    const e = dspcErrorOf(() => importOnnxBytes(buildModel(conv), 'm.onnx'));
     expect([e.code, e.problem]).toEqual(['E_LIMIT', 'one inference needs about 1.70e+11 element operations, more than the limit of 1.00e+11']);
   });
 

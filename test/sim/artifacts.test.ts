@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { artifactFiles, compileGraph, writeArtifacts } from '../../src/backend/index.js';
 import { importOnnxFile } from '../../src/frontend/index.js';
 import { DspcError } from '../../src/ir/errors.js';
+import { dspcErrorOf } from '../dspc-error.js';
 import { validateSchedule } from '../../kernels/artifacts.js';
 import { KERNELS } from '../../kernels/index.js';
 import { loadTarget, TARGETS_DIR } from '../../kernels/target.js';
@@ -39,16 +40,6 @@ function variant(name: string, file: 'schedule.json' | 'params.bin', content: st
   return dir;
 }
 
-function artifactError(fn: () => unknown): DspcError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DspcError);
-    return e as DspcError;
-  }
-  throw new Error('expected a DspcError, nothing was thrown');
-}
-
 /** Parsed JSON edited in place by path; `any` because the edits deliberately break the schedule's type. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -71,19 +62,19 @@ describe('loadProgram', () => {
   it('rejects one corrupted byte of params.bin (CRC), naming the file', () => {
     const bad = paramsBin.slice();
     bad[bad.length >> 1] ^= 0x40;
-    const e = artifactError(() => loadProgram(variant('crc', 'params.bin', bad)));
+    const e = dspcErrorOf(() => loadProgram(variant('crc', 'params.bin', bad)));
     expect(e.code).toBe('E_ARTIFACT');
     expect(e.file).toMatch(/params\.bin$/);
     expect(e.message).toMatch(/CRC32 mismatch/);
   });
 
   it('rejects a truncated params.bin', () => {
-    const e = artifactError(() => loadProgram(variant('trunc', 'params.bin', paramsBin.subarray(0, 100))));
+    const e = dspcErrorOf(() => loadProgram(variant('trunc', 'params.bin', paramsBin.subarray(0, 100))));
     expect([e.code, e.message]).toEqual(['E_ARTIFACT', expect.stringMatching(/truncated|header says/)]);
   });
 
   it('rejects a truncated or non-JSON schedule.json, naming the file', () => {
-    const e = artifactError(() => loadProgram(variant('json', 'schedule.json', scheduleText.slice(0, scheduleText.length / 2))));
+    const e = dspcErrorOf(() => loadProgram(variant('json', 'schedule.json', scheduleText.slice(0, scheduleText.length / 2))));
     expect(e.code).toBe('E_ARTIFACT');
     expect(e.file).toMatch(/schedule\.json$/);
     expect(e.message).toMatch(/not valid JSON/);
@@ -91,22 +82,22 @@ describe('loadProgram', () => {
 
   it('rejects a buffer index out of range', () => {
     const text = mutateSchedule((s) => { s.invocations[1].inputs[0].buffer = 999; });
-    const e = artifactError(() => loadProgram(variant('buf', 'schedule.json', text)));
+    const e = dspcErrorOf(() => loadProgram(variant('buf', 'schedule.json', text)));
     expect([e.code, e.file?.endsWith('schedule.json')]).toEqual(['E_ARTIFACT', true]);
     expect(e.message).toMatch(/invocations\[1\]\.inputs\[0\]\.buffer/);
   });
 
   it('rejects a parameter reference outside params.bin', () => {
     const text = mutateSchedule((s) => { s.invocations[0].params[0].offset = paramsBin.length; });
-    const e = artifactError(() => loadProgram(variant('poff', 'schedule.json', text)));
+    const e = dspcErrorOf(() => loadProgram(variant('poff', 'schedule.json', text)));
     expect(e.code).toBe('E_ARTIFACT');
     expect(e.message).toMatch(/invocations\[0\]\.params\[0\]/);
   });
 
   it('rejects an unknown kernel and a schedule from another compile', () => {
-    const k = artifactError(() => loadProgram(variant('kern', 'schedule.json', mutateSchedule((s) => { s.invocations[0].kernel = 'fft'; }))));
+    const k = dspcErrorOf(() => loadProgram(variant('kern', 'schedule.json', mutateSchedule((s) => { s.invocations[0].kernel = 'fft'; }))));
     expect([k.code, k.message]).toEqual(['E_ARTIFACT', expect.stringMatching(/unknown kernel 'fft'/)]);
-    const m = artifactError(() => loadProgram(variant('crc2', 'schedule.json', mutateSchedule((s) => { s.params.crc32 = (s.params.crc32 + 1) >>> 0; }))));
+    const m = dspcErrorOf(() => loadProgram(variant('crc2', 'schedule.json', mutateSchedule((s) => { s.params.crc32 = (s.params.crc32 + 1) >>> 0; }))));
     expect([m.code, m.message]).toEqual(['E_ARTIFACT', expect.stringMatching(/different compiles/)]);
   });
 
@@ -115,21 +106,21 @@ describe('loadProgram', () => {
       s.memories[0].size = 1 << 30;
       s.buffers[0].offset = (1 << 30) - s.buffers[0].bytes;
     });
-    const e = artifactError(() => loadProgram(variant('mem', 'schedule.json', text)));
+    const e = dspcErrorOf(() => loadProgram(variant('mem', 'schedule.json', text)));
     expect([e.code, e.message]).toEqual(['E_ARTIFACT', expect.stringMatching(/exceeds memory 'sram' of target 'generic-dsp'/)]);
   });
 
   it('rejects a missing file', () => {
     const dir = join(root, 'missing');
     writeArtifacts(dir, { 'schedule.json': scheduleText }, { force: true, modelId: 'x' });
-    const e = artifactError(() => loadProgram(dir));
+    const e = dspcErrorOf(() => loadProgram(dir));
     expect([e.code, e.message]).toEqual(['E_ARTIFACT', expect.stringMatching(/missing params\.bin/)]);
   });
 
   it('a geometry that disagrees with the tensors fails at run time with a typed error naming the node', () => {
     const text = mutateSchedule((s) => { s.invocations[0].attrs.kernel_shape = [5, 5]; });
     const p = loadProgram(variant('geom', 'schedule.json', text));
-    const e = artifactError(() => runProgram(p, defaultInputs(p.schedule.inputs)));
+    const e = dspcErrorOf(() => runProgram(p, defaultInputs(p.schedule.inputs)));
     expect(e.node).toBe(p.schedule.invocations[0]!.node);
   });
 });
@@ -139,13 +130,13 @@ describe('loadProgram', () => {
 describe('invocations are checked against their kernel', () => {
   const epi = (s: Json): number => s.invocations.findIndex((inv: Json) => inv.epilogue !== undefined);
   const loadErr = (name: string, edit: (s: Json) => void): DspcError => {
-    const e = artifactError(() => loadProgram(variant(name, 'schedule.json', mutateSchedule(edit))));
+    const e = dspcErrorOf(() => loadProgram(variant(name, 'schedule.json', mutateSchedule(edit))));
     expect([e.code, e.file?.endsWith('schedule.json')]).toEqual(['E_ARTIFACT', true]);
     return e;
   };
   /** validateSchedule without params.bin: field names are then checked on their own, not via the record cross-check. */
   const validateErr = (edit: (s: Json) => void): DspcError => {
-    const e = artifactError(() => validateSchedule(JSON.parse(mutateSchedule(edit)), 'x/schedule.json'));
+    const e = dspcErrorOf(() => validateSchedule(JSON.parse(mutateSchedule(edit)), 'x/schedule.json'));
     expect(e.code).toBe('E_ARTIFACT');
     return e;
   };
@@ -200,7 +191,7 @@ describe('invocations are checked against their kernel', () => {
 
 describe('target resolution', () => {
   it('a target override with other memory levels is rejected naming the buffer', () => {
-    const e = artifactError(() => loadProgram(good, { target: 'hifi5' }));
+    const e = dspcErrorOf(() => loadProgram(good, { target: 'hifi5' }));
     expect([e.code, e.message]).toEqual(['E_ARTIFACT', expect.stringMatching(/target 'hifi5' has no memory 'sram'/)]);
   });
 
@@ -212,7 +203,7 @@ describe('target resolution', () => {
     const dir = join(root, 'custom');
     const a = compileGraph(importOnnxFile(MODEL), t, { modelId: 'custom' });
     writeArtifacts(dir, artifactFiles(a), { force: true, modelId: 'custom' });
-    const e = artifactError(() => loadProgram(dir));
+    const e = dspcErrorOf(() => loadProgram(dir));
     expect([e.code, e.message]).toEqual(['E_TARGET', expect.stringMatching(/'my-dsp', which is not a preset/)]);
     const p = loadProgram(dir, { target: file });
     expect(p.target.kernelLaunchCycles).toBe(7);
@@ -226,7 +217,7 @@ describe('random damage never crashes the loader or the executor', () => {
       const i = pos % paramsBin.length;
       const bytes = how === 'flip' ? paramsBin.slice() : how === 'cut' ? paramsBin.slice(0, i) : new Uint8Array([...paramsBin, bit]);
       if (how === 'flip') bytes[i] ^= 1 << bit;
-      const e = artifactError(() => programFromArtifacts({ schedule: JSON.parse(scheduleText), paramsBin: bytes }));
+      const e = dspcErrorOf(() => programFromArtifacts({ schedule: JSON.parse(scheduleText), paramsBin: bytes }));
       expect(e.code).toBe('E_ARTIFACT');
     }), { numRuns: 200 });
   });
