@@ -99,6 +99,17 @@ export class Work {
     return this.slots[p] ?? this.parked[p];
   }
 
+  /** Readers of `value`, produced by the node filed at slot p: by slot for first outputs, else by name. */
+  private readers(p: number, value: string): number {
+    return this.slotNode(p)?.outputs[0] === value ? this.uses0[p]! : (this.usesMore.get(value) ?? 0);
+  }
+
+  private setReaders(p: number, value: string, count: number): void {
+    if (this.slotNode(p)?.outputs[0] === value) this.uses0[p] = count;
+    else if (count === 0) this.usesMore.delete(value);
+    else this.usesMore.set(value, count);
+  }
+
   private addUses(value: string, p: number, by: number): void {
     if (p < 0) return;
     if (this.slotNode(p)?.outputs[0] === value) this.uses0[p]! += by;
@@ -149,8 +160,7 @@ export class Work {
   /** Reading input slots of a node-produced value (0 for inputs/initializers: they are not tracked). */
   uses(value: string, reader?: number): number {
     const p = this.slotOf(value, reader);
-    if (p < 0) return 0;
-    return this.slotNode(p)?.outputs[0] === value ? this.uses0[p]! : (this.usesMore.get(value) ?? 0);
+    return p < 0 ? 0 : this.readers(p, value);
   }
 
   isOutput(value: string): boolean {
@@ -205,9 +215,8 @@ export class Work {
       // the common case: the node replaces the one parked here, under the same output name
       const p = here && here.outputs.includes(o) && !this.dropped().has(o) ? slot : this.dropped().has(o) ? -1 : this.slotOf(o);
       if (p < 0) return 0;
-      const count = this.slotNode(p)?.outputs[0] === o ? this.uses0[p]! : (this.usesMore.get(o) ?? 0);
-      if (this.slotNode(p)?.outputs[0] === o) this.uses0[p] = 0;
-      else this.usesMore.delete(o);
+      const count = this.readers(p, o);
+      this.setReaders(p, o, 0);
       if (p !== slot && !this.slots[p]) this.parked[p] = undefined; // the name moves here for good
       return count;
     });
@@ -220,8 +229,7 @@ export class Work {
       if (!o) continue;
       this.dropped().delete(o);
       this.index?.set(o, slot);
-      if (k === 0) this.uses0[slot] = moved[k]!;
-      else this.usesMore.set(o, moved[k]!);
+      this.setReaders(slot, o, moved[k]!);
     }
     this.countReaders(n, slot);
     this.changed = true;
@@ -245,10 +253,7 @@ export class Work {
   drop(value: string, producer?: number): void {
     const p = producer ?? this.slotOf(value);
     if (p >= 0 && this.slots[p]?.outputs.includes(value)) throw new Error(`work: '${value}' is dropped while its producer is live`);
-    if (p >= 0) {
-      if (this.slotNode(p)?.outputs[0] === value) this.uses0[p] = 0;
-      else this.usesMore.delete(value);
-    }
+    if (p >= 0) this.setReaders(p, value, 0);
     this.index?.delete(value);
     if (this.droppedSet) this.droppedSet.add(value);
     else this.droppedLog.push(value);
@@ -315,8 +320,7 @@ export class Work {
     const q = this.slotOf(to);
     if (q >= 0) this.drop(to, q);
     this.place(p, { ...node, outputs: node.outputs.map((o) => (o === from ? to : o)) });
-    if (this.slots[p]!.outputs[0] === to) this.uses0[p] = readers;
-    else this.usesMore.set(to, readers);
+    this.setReaders(p, to, readers);
     this.g.values.set(to, { ...info, name: to });
     this.ownValues.add(to);
     this.renames.set(from, to);
