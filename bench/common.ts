@@ -5,11 +5,11 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Benchmark from 'benchmark';
 
-/** Mean seconds per call measured by benchmark.js, at least 10 samples within maxTime seconds. */
-export function measure(name: string, fn: () => unknown, deferred: boolean, maxTime: number): Promise<Benchmark> {
+/** Mean seconds per call measured by benchmark.js, at least minSamples samples within maxTime seconds. */
+export function measure(name: string, fn: () => unknown, deferred: boolean, maxTime: number, minSamples = 10): Promise<Benchmark> {
   return new Promise((resolve, reject) => {
     const options: Benchmark.Options = {
-      minSamples: 10,
+      minSamples,
       maxTime,
       onComplete: () => resolve(bench),
       onError: (e: Benchmark.Event) => reject((e.target as { error?: Error }).error ?? new Error(`benchmark ${name} failed`)),

@@ -2,14 +2,12 @@
 // Contract: runFuseBench() prints one table from one run: ms per size, the 1M/100k ratio (goal <= 12), 1M time (goal < 2 s).
 
 import { cpus, loadavg } from 'node:os';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Benchmark from 'benchmark';
 import { GraphBuilder } from '../src/ir/builder.js';
 import type { Graph } from '../src/ir/graph.js';
 import { fuseActivationsPass } from '../src/passes/fuse-activations.js';
 import { defaultPassTargetInfo, optimizeGraph } from '../src/passes/index.js';
 import type { PassContext } from '../src/passes/types.js';
+import { isMain, measure } from './common.js';
 
 const CTX: PassContext = { target: defaultPassTargetInfo, verify: false };
 const C = 4;
@@ -52,36 +50,26 @@ function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
-/** Mean ms of `fn` by benchmark.js (a few samples; each call is long, so few cycles). */
-function measure(name: string, fn: () => void): Promise<{ ms: number; rme: number; samples: number }> {
-  return new Promise((resolve, reject) => {
-    const bench: Benchmark = new Benchmark(name, {
-      fn, minSamples: 5, maxTime: 3, initCount: 1,
-      onComplete: () => resolve({ ms: bench.stats.mean * 1e3, rme: bench.stats.rme, samples: bench.stats.sample.length }),
-      onError: (e: Benchmark.Event) => reject((e.target as { error?: Error }).error ?? new Error(`benchmark ${name} failed`)),
-    });
-    bench.run({ async: true });
-  });
+/** Mean ms of `fn` by benchmark.js (at least 5 samples: a 1M-node call takes about a second). */
+async function wall(name: string, fn: () => void): Promise<{ ms: number; rme: number; samples: number }> {
+  const b = await measure(name, fn, false, 3, 5);
+  return { ms: b.stats.mean * 1e3, rme: b.stats.rme, samples: b.stats.sample.length };
 }
 
 /**
- * Timed repetitions: median wall ms, and median CPU ms of this process (user + system; on a shared, loaded machine
- * wall time measures the neighbours as much as the pass, CPU time much less so).
+ * Median CPU ms (user + system of this process) over timed repetitions, each after a full GC: on a shared, loaded
+ * machine wall time measures the neighbours as much as the pass, CPU time much less so.
  */
-function repeat(fn: () => void, times: number): { ms: number; cpu: number; rme: number; samples: number } {
-  const t: number[] = [], c: number[] = [];
+function cpuMs(fn: () => void, times: number): number {
+  const c: number[] = [];
   for (let i = 0; i < times; i++) {
     gc();
-    const s = performance.now(), u = process.cpuUsage();
+    const u = process.cpuUsage();
     fn();
     const d = process.cpuUsage(u);
-    t.push(performance.now() - s);
     c.push((d.user + d.system) / 1e3);
   }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const mean = t.reduce((a, b) => a + b, 0) / t.length;
-  const sd = Math.sqrt(t.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, t.length - 1));
-  return { ms: median(t), cpu: median(c), rme: (100 * sd) / mean / Math.sqrt(t.length), samples: t.length };
+  return c.sort((a, b) => a - b)[Math.floor(c.length / 2)]!;
 }
 
 export async function runFuseBench(): Promise<void> {
@@ -98,11 +86,9 @@ export async function runFuseBench(): Promise<void> {
     const runAll = (): void => { optimizeGraph(g, CTX); };
     // wall time by benchmark.js at every size (one method for both sides of the ratio: its mean over back-to-back
     // calls, GC included); CPU time of this process from timed repetitions, each after a full GC
-    const fuseReps = repeat(runFuse, reps);
-    const fuse = { ...(await measure(`fuse ${n}`, runFuse)), cpu: fuseReps.cpu };
+    const fuse = { cpu: cpuMs(runFuse, reps), ...(await wall(`fuse ${n}`, runFuse)) };
     gc();
-    const allReps = repeat(runAll, reps);
-    const all = { ...(await measure(`optimize ${n}`, runAll)), cpu: allReps.cpu };
+    const all = { cpu: cpuMs(runAll, reps), ...(await wall(`optimize ${n}`, runAll)) };
     result.set(n, { fuse: fuse.ms, fuseCpu: fuse.cpu, all: all.ms, allCpu: all.cpu });
     rows.push([String(g.nodes.length), `${report.activations.before}->${report.activations.after}`, fuse.ms.toFixed(1), fuse.cpu.toFixed(1),
       all.ms.toFixed(1), all.cpu.toFixed(1), `${fuse.samples}/${all.samples}`, `${fuse.rme.toFixed(1)}/${all.rme.toFixed(1)}`]);
@@ -120,7 +106,7 @@ export async function runFuseBench(): Promise<void> {
 }
 
 // Direct run: `node --expose-gc dist/bench/fuse.js` (bench/run.ts wires `npm run bench -- fuse`).
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+if (isMain(import.meta.url)) {
   runFuseBench().catch((e: unknown) => {
     console.error(e);
     process.exitCode = 1;
