@@ -40,21 +40,20 @@ export function report(stats: PassStats, r: ChainReport): void {
 }
 
 export function origins(nodes: readonly Node[]): string[] {
-  // the source nodes a merge stands for, each once (names may repeat in ONNX); runs once per segment, so the common
-  // case (no member merged before) fills an exact-size array: `[]` grown by push() reserves 16 slots
+  // the source nodes a merge stands for, each once (names may repeat in ONNX); this runs once per segment and its
+  // array lives on in the fused node, so the common case (no member merged before, distinct names) is an exact-size
+  // array filled without a helper closure: `[]` grown by push() reserves 16 slots
   let merged = false;
   for (const n of nodes) if (n.origin) merged = true;
-  const out: string[] = merged ? [] : new Array<string>(nodes.length);
-  let k = 0;
-  const add = (name: string): void => {
-    for (let i = 0; i < k; i++) if (out[i] === name) return;
-    out[k++] = name;
-  };
-  for (const n of nodes) {
-    if (n.origin) for (const o of n.origin) add(o);
-    else add(n.name);
+  if (!merged) {
+    const out = new Array<string>(nodes.length);
+    let k = 0;
+    for (const n of nodes) if (!out.includes(n.name)) out[k++] = n.name;
+    out.length = k;
+    return out;
   }
-  out.length = k;
+  const out: string[] = [];
+  for (const n of nodes) for (const o of n.origin ?? [n.name]) if (!out.includes(o)) out.push(o);
   return out;
 }
 

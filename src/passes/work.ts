@@ -3,7 +3,8 @@
 
 import type { Graph, Node, ValueInfo } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
-import { LayeredMap } from './layered-map.js';
+import { LayeredMap, getInOrder } from './layered-map.js';
+import { NameSet } from './name-set.js';
 
 /** How far back a producer is looked for next to its reader (over removed slots) before the name table is asked. */
 const NEAR = 8;
@@ -18,10 +19,16 @@ const NEAR = 8;
  */
 export class Work {
   readonly g: Graph;
-  /** Nodes in topological order; null marks a removed node until finish() compacts. */
+  /** Nodes in topological order; null marks a removed node until finish() compacts (and hands over) this array. */
   readonly slots: (Node | null)[];
-  /** Nodes taken out whose outputs still exist (until place() re-produces or drop() ends them). Dense, by slot. */
-  private readonly parked: (Node | undefined)[];
+  /**
+   * Nodes taken out whose outputs still exist (until place() re-produces or drop() ends them): parkedAt[slot] - 1 is
+   * the node's index in `parked` (0: none). Only a segment's few members are parked at a time, so the table stays
+   * small (freed entries are reused); a million-entry node array per pass would be old-generation garbage to collect.
+   */
+  private readonly parkedAt: Int32Array;
+  private readonly parked: (Node | undefined)[] = [];
+  private readonly parkedFree: number[] = [];
   /** dead0[p] = 1: output 0 of the node parked at p was dropped (a per-slot flag: a name set that size is slow). */
   private readonly dead0: Uint8Array;
   private readonly uses0: Int32Array;
@@ -33,10 +40,12 @@ export class Work {
   /**
    * Values no node produces any more. Kept as a list while only drop() writes it, and made a set on the first question
    * (see dropped()): fusing the 1M-node bench graph drops ~385k values, and adding them to a set one by one between
-   * the edits took ~0.3 s of a 1.2 s pass, where one bulk build in finish() takes ~0.1 s (CPU profile of bench/fuse).
+   * the edits took ~0.3 s of a 1.2 s pass, where one bulk build in finish() takes ~0.1 s (CPU profile of bench/fuse),
+   * and a NameSet, sized once from the list's length, ~0.06 s (see name-set.ts). The set then hides them from the
+   * output's value table.
    */
   private droppedLog: string[] = [];
-  private droppedSet: Set<string> | null = null;
+  private droppedSet: NameSet | null = null;
   /** Values this Work added to the value table (the rest of a dropped value's entry lives in the source's table). */
   private readonly ownValues = new Set<string>();
   /** Live readers of each initializer (boxed: one lookup per count), kept by every edit; removal drops unread ones. */
@@ -62,8 +71,7 @@ export class Work {
     this.outputs = new Set(src.outputs.map((o) => o.name));
     this.graphInputs = new Set(src.inputs.map((i) => i.name));
     this.uses0 = new Int32Array(slots.length);
-    // a dense array: assigning far slots of an empty [] would turn it into a (slow) dictionary
-    this.parked = new Array<Node | undefined>(slots.length).fill(undefined);
+    this.parkedAt = new Int32Array(slots.length);
     this.dead0 = new Uint8Array(slots.length);
     for (const name of this.g.initializers.keys()) this.initReaders.set(name, { n: 0 });
     const far: [string, number][] = [];
@@ -96,7 +104,27 @@ export class Work {
 
   /** The node filed at a slot: the live one, or the one taken out and not yet replaced. */
   private slotNode(p: number): Node | undefined {
-    return this.slots[p] ?? this.parked[p];
+    return this.slots[p] ?? this.parkedNode(p);
+  }
+
+  private parkedNode(p: number): Node | undefined {
+    const k = this.parkedAt[p]!;
+    return k === 0 ? undefined : this.parked[k - 1];
+  }
+
+  private park(p: number, n: Node): void {
+    let k = this.parkedAt[p]!;
+    if (k === 0) k = this.parkedFree.pop() ?? this.parked.push(undefined);
+    this.parked[k - 1] = n;
+    this.parkedAt[p] = k;
+  }
+
+  private unpark(p: number): void {
+    const k = this.parkedAt[p]!;
+    if (k === 0) return;
+    this.parked[k - 1] = undefined;
+    this.parkedFree.push(k);
+    this.parkedAt[p] = 0;
   }
 
   /** Readers of `value`, produced by the node filed at slot p: by slot for first outputs, else by name. */
@@ -138,7 +166,7 @@ export class Work {
           if (live.outputs[0] === value) return j;
           break; // a live node that is not the producer: the producer is further away
         }
-        const pk = this.parked[j];
+        const pk = this.parkedNode(j);
         if (pk && pk.outputs[0] === value && this.dead0[j] === 0) return j;
       }
     }
@@ -175,6 +203,12 @@ export class Work {
     return this.g.values.get(value);
   }
 
+  /** info() of many values, fastest when they come in topological order of their producers (see getInOrder). */
+  infos(values: readonly string[]): (ValueInfo | undefined)[] {
+    const t = this.g.values;
+    return t instanceof LayeredMap ? (t as LayeredMap<string, ValueInfo>).getAll(values) : getInOrder(t, values);
+  }
+
   /** A value the rest of the graph needs besides its one reader: more readers, or a graph output. */
   neededElsewhere(value: string, reader?: number): boolean {
     return this.uses(value, reader) > 1 || this.outputs.has(value);
@@ -190,7 +224,7 @@ export class Work {
       if (!this.initUse(v, -1)) this.addUses(v, this.slotOf(v, slot), -1);
     }
     this.slots[slot] = null;
-    this.parked[slot] = n;
+    this.park(slot, n);
     this.dead0[slot] = 0;
     this.changed = true;
     return n;
@@ -199,12 +233,12 @@ export class Work {
   /** Puts a node into an empty slot; outputs that already exist move their producer and reader count here. */
   place(slot: number, n: Node): void {
     if (this.slots[slot]) throw new Error(`work: slot ${slot} is occupied by ${this.slots[slot]!.name}`);
-    const here = this.parked[slot];
+    const here = this.parkedNode(slot);
     if (here && n.outputs.length === 1 && here.outputs.length === 1 && here.outputs[0] === n.outputs[0]) {
       // the common case (a fused node takes the place and the output name of the last node it replaces): the
       // reader count stays where it is
       this.slots[slot] = n;
-      this.parked[slot] = undefined;
+      this.unpark(slot);
       this.index?.set(n.outputs[0]!, slot);
       this.countReaders(n, slot);
       this.changed = true;
@@ -217,13 +251,13 @@ export class Work {
       if (p < 0) return 0;
       const count = this.readers(p, o);
       this.setReaders(p, o, 0);
-      if (p !== slot && !this.slots[p]) this.parked[p] = undefined; // the name moves here for good
+      if (p !== slot && !this.slots[p]) this.unpark(p); // the name moves here for good
       return count;
     });
     if (here) for (const o of here.outputs) if (o && !n.outputs.includes(o)) this.usesMore.delete(o);
     this.uses0[slot] = 0;
     this.slots[slot] = n;
-    this.parked[slot] = undefined;
+    this.unpark(slot);
     for (let k = 0; k < n.outputs.length; k++) {
       const o = n.outputs[k]!;
       if (!o) continue;
@@ -259,10 +293,10 @@ export class Work {
     else this.droppedLog.push(value);
     // a removed node none of whose outputs live on no longer claims its slot (a name may be produced again elsewhere)
     if (p >= 0 && !this.slots[p]) {
-      const pk = this.parked[p];
+      const pk = this.parkedNode(p);
       if (pk && pk.outputs[0] === value) this.dead0[p] = 1;
       const gone = pk && (pk.outputs.length === 1 ? pk.outputs[0] === value : pk.outputs.every((o) => !o || this.dropped().has(o)));
-      if (gone) this.parked[p] = undefined;
+      if (gone) this.unpark(p);
     }
     this.changed = true;
   }
@@ -341,15 +375,18 @@ export class Work {
   }
 
   /** The dropped values as a set (built from the log on first use). */
-  private dropped(): Set<string> {
+  private dropped(): NameSet {
     if (!this.droppedSet) {
-      this.droppedSet = new Set(this.droppedLog);
+      this.droppedSet = new NameSet(this.droppedLog);
       this.droppedLog = [];
     }
     return this.droppedSet;
   }
 
-  /** Hands back the edited graph (the source itself when nothing changed): nodes compacted, dead values dropped. */
+  /**
+   * Hands back the edited graph (the source itself when nothing changed): nodes compacted, dead values dropped. Ends
+   * the Work: its slot array becomes the graph's node array.
+   */
   finish(): Graph {
     this.flush();
     if (!this.changed) return this.src;
@@ -381,16 +418,21 @@ export class Work {
   }
 }
 
-/** The live nodes in order, into an array of the exact size (filter() would grow one by copying, a million entries). */
-function compact(slots: readonly (Node | null)[]): Node[] {
-  // indexed loops: this runs once per pass, often before the optimizing compiler takes over, and a for-of there
+/**
+ * The live nodes in order, compacted in place: the slot array is this Work's own copy and finish() ends the Work, so it
+ * becomes the graph's node array (a second million-entry array per pass would be one more old-generation object).
+ */
+function compact(slots: (Node | null)[]): Node[] {
+  // an indexed loop: this runs once per pass, often before the optimizing compiler takes over, and a for-of there
   // allocates an iterator result per element
-  let live = 0;
-  for (let i = 0; i < slots.length; i++) if (slots[i]) live++;
-  const out = new Array<Node>(live);
-  for (let i = 0, k = 0; i < slots.length; i++) {
+  let k = 0;
+  for (let i = 0; i < slots.length; i++) {
     const n = slots[i];
-    if (n) out[k++] = n;
+    if (n) {
+      if (k !== i) slots[k] = n;
+      k++;
+    }
   }
-  return out;
+  slots.length = k;
+  return slots as Node[];
 }

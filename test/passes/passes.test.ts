@@ -10,7 +10,8 @@ import { GraphBuilder } from '../../src/ir/builder.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { printGraph } from '../../src/ir/print.js';
 import { verifyGraph } from '../../src/ir/verify.js';
-import { LayeredMap } from '../../src/passes/layered-map.js';
+import fc from 'fast-check';
+import { LayeredMap, getInOrder } from '../../src/passes/layered-map.js';
 import { PASSES, optimizeGraph, runPasses } from '../../src/passes/index.js';
 import type { Step } from './helpers.js';
 import { CTX, chainGraph, input, mismatch, out } from './helpers.js';
@@ -150,5 +151,40 @@ describe('LayeredMap', () => {
     top.delete('c');
     expect([...top.keys()].sort()).toEqual(['a', 'd']);
     expect(m.has('c')).toBe(true);
+  });
+
+  // getInOrder walks the table beside the keys: whatever the order, missing keys or repeats, it must equal get()
+  it('getInOrder answers exactly what get() answers, in or out of the insertion order', () => {
+    const mostlyInOrder = fc.array(fc.oneof(
+      { arbitrary: fc.constant('next'), weight: 6 },
+      { arbitrary: fc.constant('skip'), weight: 3 },
+      { arbitrary: fc.integer({ min: -5, max: 300 }).map((k) => `v${k}`), weight: 1 },
+    ), { maxLength: 200 });
+    fc.assert(fc.property(fc.integer({ min: 0, max: 250 }), mostlyInOrder, (size, plan) => {
+      const map = new Map(Array.from({ length: size }, (_, i) => [`v${i}`, { i }] as const));
+      const keys: string[] = [];
+      let at = 0;
+      for (const step of plan) {
+        if (step === 'next') keys.push(`v${at++}`);
+        else if (step === 'skip') at += 3;
+        else keys.push(step);
+      }
+      expect(getInOrder(map, keys)).toEqual(keys.map((k) => map.get(k)));
+    }), { numRuns: 500 });
+  });
+
+  it('getAll sees each layer\'s own entries and deletions over the walked base', () => {
+    const base = new Map(Array.from({ length: 100 }, (_, i) => [`v${i}`, i] as const));
+    const mid = LayeredMap.over(base);
+    mid.set('v3', 30);
+    mid.delete('v5');
+    mid.set('w', -1);
+    const top = LayeredMap.over(mid);
+    top.delete('v7');
+    top.set('v5', 50);
+    const keys = ['v1', 'v3', 'v5', 'v7', 'w', 'v9', 'nope', 'v2'];
+    expect(top.getAll(keys)).toEqual(keys.map((k) => top.get(k)));
+    expect(top.getAll(keys)).toEqual([1, 30, 50, undefined, -1, 9, undefined, 2]);
+    expect(mid.getAll(keys)).toEqual([1, 30, undefined, 7, -1, 9, undefined, 2]);
   });
 });
