@@ -50,9 +50,12 @@ function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
-/** Mean ms of `fn` by benchmark.js (at least 5 samples: a 1M-node call takes about a second). */
+/**
+ * Mean ms of `fn` by benchmark.js, at least 10 samples: a 1M-node call takes most of a second, and with 5 samples one
+ * slow call (a full collection landing in it) moved the mean, and so the ratio, by a tenth (rme 15-25%).
+ */
 async function wall(name: string, fn: () => void): Promise<{ ms: number; rme: number; samples: number }> {
-  const b = await measure(name, fn, false, 3, 5);
+  const b = await measure(name, fn, false, 5, 10);
   return { ms: b.stats.mean * 1e3, rme: b.stats.rme, samples: b.stats.sample.length };
 }
 

@@ -10,6 +10,7 @@ import { opDef } from '../ir/optable.js';
 import type { ActForm } from './params.js';
 import { FormCache, applyForm, compositeShape, isPiecewiseLinear, startComposite } from './params.js';
 import type { RangeAnalysis } from './value-range.js';
+import { give, takeInt32, takeInt8, takeUint8 } from './scratch.js';
 import type { Work } from './work.js';
 
 /** Longest segment the planner composes (longer runs are split; real chains are 2-4 long). */
@@ -64,9 +65,9 @@ interface Candidates {
 
 function candidates(work: Work): Candidates {
   const n = work.slots.length;
-  const producer = new Int32Array(n).fill(NOT_A_MEMBER);
-  const opaque = new Uint8Array(n);
-  const ask = new Int32Array(n); // typed: no garbage-collected array growing through the scan
+  const producer = takeInt32(n, NOT_A_MEMBER);
+  const opaque = takeUint8(n, 0);
+  const ask = takeInt32(n, 0); // typed: no garbage-collected array growing through the scan
   const names: string[] = [];
   let asks = 0;
   for (let s = 0; s < n; s++) {
@@ -88,20 +89,26 @@ function candidates(work: Work): Candidates {
   return { producer, opaque, asked: ask.subarray(0, asks), infos: work.infos(names) };
 }
 
-/**
- * Calls `visit` with each chain of the graph, in topological order of their heads. Forks (two activation readers)
- * end a chain. The links are found up front; each chain is built right before its visit, after any edits of the
- * chains before it (chains are disjoint, so those edits do not touch it).
- */
-export function forEachChain(work: Work, visit: (chain: Chain) => void): void {
+/** Per-slot chain links: scratch arrays (scratch.ts), given back when forEachChain's walk ends. */
+interface Links {
+  formId: Int32Array;
+  shapeId: Int32Array;
+  shapes: number[][];
+  next: Int32Array;
+  prev: Int32Array;
+  opaque: Uint8Array;
+  scratch: (Int32Array | Uint8Array | Int8Array)[];
+}
+
+/** Each member's form and shape, and its link to the next member (an activation read by exactly one activation). */
+function links(work: Work, cache: FormCache): Links {
   const n = work.slots.length;
-  const cache = new FormCache((name) => work.initializer(name));
   // per-slot facts in typed arrays (ids into small tables), not million-entry object arrays: those would be garbage
   // the old generation must collect after every pass
-  const formId = new Int32Array(n).fill(-1), shapeId = new Int32Array(n).fill(-1);
+  const formId = takeInt32(n, -1), shapeId = takeInt32(n, -1);
   const shapes: number[][] = [];
-  const prev = new Int32Array(n).fill(-1), next = new Int32Array(n).fill(-1), readers = new Int32Array(n);
-  const rank = new Int8Array(n);
+  const prev = takeInt32(n, -1), next = takeInt32(n, -1), readers = takeInt32(n, 0);
+  const rank = takeInt8(n, 0);
   const { producer, opaque, asked, infos } = candidates(work);
   for (let s = 0, k = 0; s < n; s++) {
     const p = producer[s]!;
@@ -133,22 +140,37 @@ export function forEachChain(work: Work, visit: (chain: Chain) => void): void {
     if (p >= 0 && readers[p] === 1) next[p] = s;
     else prev[s] = -1;
   }
-  // chains are built as they are consumed: a million members need not all be alive at once
-  for (let s = 0; s < n; s++) {
-    if (formId[s]! < 0 || prev[s]! >= 0) continue;
-    // a head reading an activation that forks keeps no shape of its own: ask the value table
-    const shape = shapeId[s]! >= 0 ? shapes[shapeId[s]!]! : work.info(work.resolve(work.slots[s]!.inputs[0]!))!.shape;
-    let len = 0;
-    for (let t = s; t >= 0; t = next[t]!) len++;
-    // exact size: `[]` grown by push() reserves 16 slots, once per chain
-    const members = new Array<Member>(len);
-    const cut = new Array<string | null>(len);
-    for (let t = s, i = 0; t >= 0; t = next[t]!, i++) {
-      const node = work.slots[t]!;
-      members[i] = { slot: t, node, form: cache.form(formId[t]!) };
-      cut[i] = next[t]! >= 0 ? cutReason(work, node, t) : null;
+  return { formId, shapeId, shapes, next, prev, opaque, scratch: [formId, shapeId, prev, next, readers, rank, producer, opaque, asked] };
+}
+
+/**
+ * Calls `visit` with each chain of the graph, in topological order of their heads. Forks (two activation readers)
+ * end a chain. The links are found up front; each chain is built right before its visit, after any edits of the
+ * chains before it (chains are disjoint, so those edits do not touch it).
+ */
+export function forEachChain(work: Work, visit: (chain: Chain) => void): void {
+  const cache = new FormCache((name) => work.initializer(name));
+  const { formId, shapeId, shapes, next, prev, opaque, scratch } = links(work, cache);
+  try {
+    // chains are built as they are consumed: a million members need not all be alive at once
+    for (let s = 0; s < work.slots.length; s++) {
+      if (formId[s]! < 0 || prev[s]! >= 0) continue;
+      // a head reading an activation that forks keeps no shape of its own: ask the value table
+      const shape = shapeId[s]! >= 0 ? shapes[shapeId[s]!]! : work.info(work.resolve(work.slots[s]!.inputs[0]!))!.shape;
+      let len = 0;
+      for (let t = s; t >= 0; t = next[t]!) len++;
+      // exact size: `[]` grown by push() reserves 16 slots, once per chain
+      const members = new Array<Member>(len);
+      const cut = new Array<string | null>(len);
+      for (let t = s, i = 0; t >= 0; t = next[t]!, i++) {
+        const node = work.slots[t]!;
+        members[i] = { slot: t, node, form: cache.form(formId[t]!) };
+        cut[i] = next[t]! >= 0 ? cutReason(work, node, t) : null;
+      }
+      visit({ members, cut, shape, opaqueInput: opaque[s] === 1 });
     }
-    visit({ members, cut, shape, opaqueInput: opaque[s] === 1 });
+  } finally {
+    give(...scratch);
   }
 }
 

@@ -49,7 +49,7 @@ export function origins(nodes: readonly Node[]): string[] {
     const out = new Array<string>(nodes.length);
     let k = 0;
     for (const n of nodes) if (!out.includes(n.name)) out[k++] = n.name;
-    out.length = k;
+    if (k < out.length) out.length = k; // (setting an unchanged length still calls into the runtime)
     return out;
   }
   const out: string[] = [];

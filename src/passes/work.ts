@@ -5,6 +5,7 @@ import type { Graph, Node, ValueInfo } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { LayeredMap, getInOrder } from './layered-map.js';
 import { NameSet } from './name-set.js';
+import { give, takeInt32, takeUint8 } from './scratch.js';
 
 /** How far back a producer is looked for next to its reader (over removed slots) before the name table is asked. */
 const NEAR = 8;
@@ -54,6 +55,7 @@ export class Work {
   private readonly orphanCandidates = new Set<string>();
   private readonly sharedInits = new WeakMap<object, string>();
   private changed = false;
+  private finished = false;
 
   /** Opens a private copy of `src`: its value table is layered over the source's, nodes and tensors are shared. */
   constructor(private readonly src: Graph) {
@@ -70,9 +72,9 @@ export class Work {
     const slots = (this.slots = src.nodes.slice());
     this.outputs = new Set(src.outputs.map((o) => o.name));
     this.graphInputs = new Set(src.inputs.map((i) => i.name));
-    this.uses0 = new Int32Array(slots.length);
-    this.parkedAt = new Int32Array(slots.length);
-    this.dead0 = new Uint8Array(slots.length);
+    this.uses0 = takeInt32(slots.length, 0);
+    this.parkedAt = takeInt32(slots.length, 0);
+    this.dead0 = takeUint8(slots.length, 0);
     for (const name of this.g.initializers.keys()) this.initReaders.set(name, { n: 0 });
     const far: [string, number][] = [];
     for (let i = 0; i < slots.length; i++) {
@@ -389,6 +391,8 @@ export class Work {
    */
   finish(): Graph {
     this.flush();
+    if (!this.finished) give(this.uses0, this.parkedAt, this.dead0); // per-slot scratch (see scratch.ts)
+    this.finished = true;
     if (!this.changed) return this.src;
     const g = this.g;
     g.nodes = compact(this.slots);
