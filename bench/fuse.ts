@@ -1,5 +1,5 @@
 // Stage: benchmark (issue 3). Fusion pass time on generated 10k / 100k / 1M-node graphs with chains between convolutions.
-// Contract: runFuseBench() prints one table from one run: ms per size, the 1M/100k ratio (goal <= 12), 1M time (goal < 2 s).
+// Contract: runFuseBench() prints one table from one run (rounds pooled): ms per size, 1M/100k (goal <= 12), 1M (goal < 2 s).
 
 import { cpus, loadavg } from 'node:os';
 import { GraphBuilder } from '../src/ir/builder.js';
@@ -51,12 +51,12 @@ function gc(): void {
 }
 
 /**
- * Mean ms of `fn` by benchmark.js, at least 10 samples: a 1M-node call takes most of a second, and with 5 samples one
- * slow call (a full collection landing in it) moved the mean, and so the ratio, by a tenth (rme 15-25%).
+ * Per-call wall-time samples (ms) of `fn` by benchmark.js: its mean over back-to-back calls per sample, GC included.
+ * At least 5 per round: a 1M-node call takes most of a second.
  */
-async function wall(name: string, fn: () => void): Promise<{ ms: number; rme: number; samples: number }> {
-  const b = await measure(name, fn, false, 5, 10);
-  return { ms: b.stats.mean * 1e3, rme: b.stats.rme, samples: b.stats.sample.length };
+async function wallSamples(name: string, fn: () => void): Promise<number[]> {
+  const b = await measure(name, fn, false, 3, 5);
+  return b.stats.sample.map((sec) => sec * 1e3);
 }
 
 /**
@@ -75,35 +75,76 @@ function cpuMs(fn: () => void, times: number): number {
   return c.sort((a, b) => a - b)[Math.floor(c.length / 2)]!;
 }
 
+/**
+ * The sizes are measured in ROUNDS rounds, each size in turn, and every size's samples pooled: this host's speed drifts
+ * by a third within minutes, and measuring 100k and 1M once each, a minute apart, put that drift straight into their
+ * ratio. Only one graph is alive at a time (a 1M graph left in the heap would slow every collection of the 100k runs).
+ */
+const ROUNDS = 3;
+const SIZES: [nodes: number, cpuReps: number][] = [[10_000, 20], [100_000, 6], [1_000_000, 3]];
+
+interface SizeResult {
+  nodes: number;
+  activations: string;
+  /** Wall-time samples (ms), one array per round. */
+  fuse: number[][];
+  all: number[][];
+  fuseCpu: number;
+  allCpu: number;
+}
+
+async function measureSize(n: number, cpuReps: number, round: number, into: SizeResult | undefined): Promise<SizeResult> {
+  const g = chainGraph(n);
+  const { report } = optimizeGraph(g, CTX); // warm-up and the counts for the table
+  gc();
+  const runFuse = (): void => { fuseActivationsPass.run(g, CTX); };
+  const runAll = (): void => { optimizeGraph(g, CTX); };
+  // CPU time in the first round only (it is a side column); wall time in every round
+  const fuseCpu = round === 0 ? cpuMs(runFuse, cpuReps) : into!.fuseCpu;
+  const fuse = await wallSamples(`fuse ${n}`, runFuse);
+  gc();
+  const allCpu = round === 0 ? cpuMs(runAll, cpuReps) : into!.allCpu;
+  const all = await wallSamples(`optimize ${n}`, runAll);
+  gc();
+  return {
+    nodes: g.nodes.length, activations: `${report.activations.before}->${report.activations.after}`,
+    fuse: [...(into?.fuse ?? []), fuse], all: [...(into?.all ?? []), all], fuseCpu, allCpu,
+  };
+}
+
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Relative margin of error of the mean, % (95%, normal approximation): how far one run's mean may be off. */
+function rme(xs: readonly number[]): number {
+  const m = mean(xs);
+  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(1, xs.length - 1));
+  return (1.96 * sd) / Math.sqrt(xs.length) / m * 100;
+}
+
 export async function runFuseBench(): Promise<void> {
-  const sizes: [nodes: number, reps: number][] = [[10_000, 20], [100_000, 6], [1_000_000, 3]];
+  const results = new Map<number, SizeResult>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [n, cpuReps] of SIZES) results.set(n, await measureSize(n, cpuReps, round, results.get(n)));
+  }
   const rows: string[][] = [[
     'nodes', 'activations before->after', 'fuse wall ms', 'fuse cpu ms', 'optimize wall ms', 'optimize cpu ms', 'samples', 'rme %',
   ]];
-  const result = new Map<number, { fuse: number; fuseCpu: number; all: number; allCpu: number }>();
-  for (const [n, reps] of sizes) {
-    const g = chainGraph(n);
-    const { report } = optimizeGraph(g, CTX); // warm-up and the counts for the table
-    gc();
-    const runFuse = (): void => { fuseActivationsPass.run(g, CTX); };
-    const runAll = (): void => { optimizeGraph(g, CTX); };
-    // wall time by benchmark.js at every size (one method for both sides of the ratio: its mean over back-to-back
-    // calls, GC included); CPU time of this process from timed repetitions, each after a full GC
-    const fuse = { cpu: cpuMs(runFuse, reps), ...(await wall(`fuse ${n}`, runFuse)) };
-    gc();
-    const all = { cpu: cpuMs(runAll, reps), ...(await wall(`optimize ${n}`, runAll)) };
-    result.set(n, { fuse: fuse.ms, fuseCpu: fuse.cpu, all: all.ms, allCpu: all.cpu });
-    rows.push([String(g.nodes.length), `${report.activations.before}->${report.activations.after}`, fuse.ms.toFixed(1), fuse.cpu.toFixed(1),
-      all.ms.toFixed(1), all.cpu.toFixed(1), `${fuse.samples}/${all.samples}`, `${fuse.rme.toFixed(1)}/${all.rme.toFixed(1)}`]);
+  for (const r of results.values()) {
+    const fuse = r.fuse.flat(), all = r.all.flat();
+    rows.push([String(r.nodes), r.activations, mean(fuse).toFixed(1), r.fuseCpu.toFixed(1), mean(all).toFixed(1), r.allCpu.toFixed(1),
+      `${fuse.length}/${all.length}`, `${rme(fuse).toFixed(1)}/${rme(all).toFixed(1)}`]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(r.map((c, i) => c.padStart(widths[i]!)).join('  '));
-  const big = result.get(1_000_000)!, mid = result.get(100_000)!;
+  const big = results.get(1_000_000)!, mid = results.get(100_000)!;
   const ratio = (a: number, b: number): string => (a / b).toFixed(2);
-  console.log(`1M/100k ratio (wall, cpu): fuse-activations ${ratio(big.fuse, mid.fuse)}, ${ratio(big.fuseCpu, mid.fuseCpu)}; ` +
-    `optimizeGraph ${ratio(big.all, mid.all)}, ${ratio(big.allCpu, mid.allCpu)} (goal <= 12)`);
-  console.log(`1M nodes (wall, cpu): fuse-activations ${(big.fuse / 1e3).toFixed(2)} s, ${(big.fuseCpu / 1e3).toFixed(2)} s; ` +
-    `optimizeGraph ${(big.all / 1e3).toFixed(2)} s, ${(big.allCpu / 1e3).toFixed(2)} s (goal < 2 s)`);
+  const fuse = [big.fuse.flat(), mid.fuse.flat()], all = [big.all.flat(), mid.all.flat()];
+  console.log(`1M/100k ratio of the pooled means (wall): fuse-activations ${ratio(mean(fuse[0]!), mean(fuse[1]!))}, ` +
+    `optimizeGraph ${ratio(mean(all[0]!), mean(all[1]!))} (goal <= 12); cpu: ${ratio(big.fuseCpu, mid.fuseCpu)}, ${ratio(big.allCpu, mid.allCpu)}`);
+  const byRound = big.fuse.map((xs, i) => `${ratio(mean(xs), mean(mid.fuse[i]!))}/${ratio(mean(big.all[i]!), mean(mid.all[i]!))}`);
+  console.log(`  each round's ratio (fuse-activations/optimizeGraph): ${byRound.join(', ')}`);
+  console.log(`1M nodes (wall, cpu): fuse-activations ${(mean(fuse[0]!) / 1e3).toFixed(2)} s, ${(big.fuseCpu / 1e3).toFixed(2)} s; ` +
+    `optimizeGraph ${(mean(all[0]!) / 1e3).toFixed(2)} s, ${(big.allCpu / 1e3).toFixed(2)} s (goal < 2 s)`);
   const [l1, l5] = loadavg();
   console.log(`load average during the run: ${l1.toFixed(2)} (1 min), ${l5.toFixed(2)} (5 min) on ${cpus().length} CPUs`);
 }
