@@ -6,6 +6,7 @@ import { DspcError } from './errors.js';
 import type { Graph, Node } from './graph.js';
 import { opDef } from './optable.js';
 import type { InferInput, OpDef, OutputType } from './ops/types.js';
+import { sameDims } from './tensor.js';
 
 /** Largest tensor (in elements) the IR accepts. */
 export const MAX_ELEMENTS = 2 ** 31 - 1;
@@ -69,18 +70,12 @@ export function inferShapes(g: Graph): void {
       defined++;
       // Re-inference after a pass mostly finds values unchanged: keep the entry rather than re-inserting (1M-node graphs).
       const old = g.values.get(name);
-      if (old && old.dtype === out[i]!.dtype && sameShape(old.shape, out[i]!.shape)) continue;
+      if (old && old.dtype === out[i]!.dtype && sameDims(old.shape, out[i]!.shape)) continue;
       g.values.set(name, { name, dtype: out[i]!.dtype, shape: out[i]!.shape });
     }
   }
   // g.values is fully derived: drop entries of values that no longer exist (e.g. a pass removed their nodes).
   if (g.values.size > defined) pruneValues(g);
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function pruneValues(g: Graph): void {

@@ -5,6 +5,7 @@ import { DspcError, isDspcError } from './errors.js';
 import type { Graph, Node } from './graph.js';
 import { opDef } from './optable.js';
 import type { Tensor } from './tensor.js';
+import { sameDims } from './tensor.js';
 
 /** Evaluates one node on concrete tensors (undefined = omitted optional input); errors name the node. */
 export function evaluateNode(node: Node, inputs: (Tensor | undefined)[]): Tensor[] {
@@ -21,10 +22,6 @@ export function evaluateNode(node: Node, inputs: (Tensor | undefined)[]): Tensor
     throw new DspcError('E_GRAPH', `${node.op} produced ${out.length} outputs, node lists ${node.outputs.length}`, { node: node.name });
   }
   return out;
-}
-
-function sameDims(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /** Index of the last node reading each value; graph outputs are never freed. */

@@ -30,6 +30,13 @@ export function numel(dims: readonly number[]): number {
 }
 
 /** Row-major strides of a shape. */
+/** Whether two shapes are equal, axis by axis. */
+export function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function strides(dims: readonly number[]): number[] {
   const s = new Array<number>(dims.length);
   let acc = 1;

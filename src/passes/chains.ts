@@ -7,6 +7,7 @@ import type { ChoiceResult, Composite } from './kernel-choice.js';
 import { chooseKernel, kernelRank } from './kernel-choice.js';
 import { MAX_UNDERFLOW_GAIN, UNKNOWN_RANGE } from './algebra.js';
 import { opDef } from '../ir/optable.js';
+import { sameDims } from '../ir/tensor.js';
 import type { ActForm } from './params.js';
 import { FormCache, applyForm, compositeShape, isPiecewiseLinear, startComposite } from './params.js';
 import type { RangeAnalysis } from './value-range.js';
@@ -67,7 +68,7 @@ function candidates(work: Work): Candidates {
   const n = work.slots.length;
   const producer = takeInt32(n, NOT_A_MEMBER);
   const opaque = takeUint8(n, 0);
-  const ask = takeInt32(n, 0); // typed: no garbage-collected array growing through the scan
+  const ask = takeInt32(n, 0); // (the names asked must be a JS array: the value table is keyed by strings)
   const names: string[] = [];
   let asks = 0;
   for (let s = 0; s < n; s++) {
@@ -140,6 +141,7 @@ function links(work: Work, cache: FormCache): Links {
     if (p >= 0 && readers[p] === 1) next[p] = s;
     else prev[s] = -1;
   }
+  // (`asked` is a view of candidates()'s scratch array: giving it back gives that array's buffer)
   return { formId, shapeId, shapes, next, prev, opaque, scratch: [formId, shapeId, prev, next, readers, rank, producer, opaque, asked] };
 }
 
@@ -172,12 +174,6 @@ export function forEachChain(work: Work, visit: (chain: Chain) => void): void {
   } finally {
     give(...scratch);
   }
-}
-
-function sameDims(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function cutReason(work: Work, n: Node, slot: number): string | null {

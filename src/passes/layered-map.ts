@@ -1,10 +1,6 @@
 // Stage: graph passes, support. A Map layered over a base map it never changes (a pass's output shares the value table).
 // Contract: behaves as a Map (get/has/set/delete/size/iteration); the base must not be mutated while the layer lives.
 
-/**
- * Copying a million-entry Map costs more than the whole fusion pass; a graph pass changes a few percent of the
- * entries. Own entries shadow the base; `deleted` hides base entries; the base is never written.
- */
 /** What a LayeredMap needs of the set of base keys it hides: a Set, or a NameSet of the value names a pass dropped. */
 export interface KeySet<K> extends Iterable<K> {
   readonly size: number;
@@ -13,6 +9,10 @@ export interface KeySet<K> extends Iterable<K> {
   delete(k: K): boolean;
 }
 
+/**
+ * Copying a million-entry Map costs more than the whole fusion pass; a graph pass changes a few percent of the
+ * entries. Own entries shadow the base; `deleted` hides base entries; the base is never written.
+ */
 export class LayeredMap<K, V> extends Map<K, V> {
   private deleted: KeySet<K> = new Set<K>();
   /** Own keys that are also (undeleted) base keys, so size counts them once. */

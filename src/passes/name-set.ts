@@ -19,10 +19,10 @@ export class NameSet implements Iterable<string> {
   private table: Int32Array;
   private live = 0;
 
-  /** A set of `names` (duplicates are kept once); `spare`: entries to leave room for before the first regrowth. */
-  constructor(names: readonly string[] = [], spare = 0) {
-    this.table = new Int32Array(tableSize(names.length + spare));
-    this.names = new Array<string | undefined>(names.length + spare).fill(undefined);
+  /** A set of `names` (duplicates are kept once), its table sized for them. */
+  constructor(names: readonly string[] = []) {
+    this.table = new Int32Array(tableSize(names.length));
+    this.names = new Array<string | undefined>(names.length).fill(undefined);
     for (let i = 0; i < names.length; i++) this.add(names[i]!);
   }
 

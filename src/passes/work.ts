@@ -249,7 +249,7 @@ export class Work {
     const moved = n.outputs.map((o) => {
       if (!o) return 0;
       // the common case: the node replaces the one parked here, under the same output name
-      const p = here && here.outputs.includes(o) && !this.dropped().has(o) ? slot : this.dropped().has(o) ? -1 : this.slotOf(o);
+      const p = this.dropped().has(o) ? -1 : here && here.outputs.includes(o) ? slot : this.slotOf(o);
       if (p < 0) return 0;
       const count = this.readers(p, o);
       this.setReaders(p, o, 0);
@@ -411,9 +411,9 @@ export class Work {
 
   /** Deletes the initializers no node reads any more (counted by every edit: no sweep over a million inputs). */
   private dropOrphans(g: Graph): void {
-    const outputs = new Set(g.outputs.map((o) => o.name));
+    // (this.outputs is the graph's output names: flush() ran first and keeps it so)
     for (const name of this.orphanCandidates) {
-      if (this.initReaders.get(name)?.n !== 0 || outputs.has(name)) continue;
+      if (this.initReaders.get(name)?.n !== 0 || this.outputs.has(name)) continue;
       g.initializers.delete(name);
       g.values.delete(name);
       this.initReaders.delete(name);
