@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PASSES } from '../../src/passes/registry.js';
-import { chain, DEMO, dspc, expectOneLineError, json, tmpDir } from './helpers.js';
+import { chain, DEMO, dspc, expectOneLineError, json, REPO, tmpDir } from './helpers.js';
 
 interface OptimizeJson {
   nodes: { before: number; after: number };
@@ -34,6 +34,29 @@ describe('dspc optimize', () => {
     const y = path.join(path.dirname(out), 'y.pb');
     expect(dspc(['run', out, '-i', c.input, '-o', y]).code).toBe(0);
     expect(dspc(['run', c.model, '-i', c.input, '--json']).stdout).toEqual(dspc(['run', out, '-i', c.input, '--json']).stdout.replace(out, c.model));
+  });
+
+  // --target takes a preset name or a target file; a chain whose composition only a PRelu kernel computes merges on
+  // the preset and stays as it is, reported with the reason, on a target file without a PRelu kernel
+  it('--target <name|file>: fusion only produces kernels the target lists', () => {
+    const c = chain('chain_leakyrelu_prelu');
+    const dir = tmpDir('opt-target');
+    const preset = json<OptimizeJson>(dspc(['optimize', c.model, '-o', path.join(dir, 'a.onnx'), '-t', 'generic-dsp', '--json']));
+    expect(preset.chains.map((ch) => ch.result)).toEqual(['PRelu']);
+    expect(preset.activations.after).toBeLessThan(preset.activations.before);
+
+    const t = JSON.parse(fs.readFileSync(path.join(REPO, 'targets/generic-dsp.json'), 'utf8')) as { id: string; kernels: { name: string; epilogue?: string[] }[] };
+    t.id = 'no-prelu';
+    t.kernels = t.kernels.filter((k) => k.name !== 'prelu').map((k) => (k.epilogue ? { ...k, epilogue: k.epilogue.filter((e) => e !== 'prelu') } : k));
+    const file = path.join(dir, 'no-prelu.json');
+    fs.writeFileSync(file, JSON.stringify(t));
+    const out = path.join(dir, 'b.onnx');
+    const rep = json<OptimizeJson>(dspc(['optimize', c.model, '-o', out, '-t', file, '--json']));
+    expect(rep.activations.after).toBe(rep.activations.before);
+    expect(rep.chains.map((ch) => ch.result)).toEqual(['LeakyRelu', 'PRelu']); // kept, one segment each
+    for (const ch of rep.chains) expect(ch.reason).toMatch(/^no kernel of the target computes /);
+    const ops = (r: string): Record<string, number> => json<{ ops: Record<string, number> }>(dspc(['inspect', r, '--json'])).ops;
+    expect([ops(c.model).PRelu, ops(out).PRelu]).toEqual([1, 1]); // the source's PRelu stays; none is made
   });
 
   it('--help lists every registered pass with its description', () => {
