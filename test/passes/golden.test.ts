@@ -94,6 +94,17 @@ describe('fusion goldens', () => {
       })());
   });
 
+  it('a chain that composes to the identity disappears', () => {
+    golden('chain_identity', 'LeakyRelu(0.5) then LeakyRelu(2) has slope 1 on both sides: no kernel at all, the graph output name moves to the Add (2 then 0.5 is refused: 2x may overflow float32 first)',
+      (() => {
+        const b = new GraphBuilder('chain_identity');
+        const x = b.input('x', 'float32', NCHW);
+        const y = b.node('Add', [x, b.floats('one', [1], [1])], {}, { name: 'add' });
+        b.output(chain(b, y, [['LeakyRelu', { alpha: 0.5 }], ['LeakyRelu', { alpha: 2 }]], 'k'));
+        return b.build();
+      })());
+  });
+
   it('a negative slope after a clamp splits the chain', () => {
     golden('split_after_clamp', 'Clip(-1,2) then LeakyRelu(-0.5) has x<0 and x>=0 branches clamped differently: no kernel computes it, so both stay (reason reported)',
       simple('split', NCHW, [['Clip', { min: -1, max: 2 }], ['LeakyRelu', { alpha: -0.5 }]]));
