@@ -6,6 +6,7 @@ import { evaluateNode } from '../ir/interpret.js';
 import type { Tensor } from '../ir/tensor.js';
 import { numel } from '../ir/tensor.js';
 import type { Work } from './work.js';
+import { MemoKey } from './work.js';
 
 /** Index codes stay exact in float32 up to 2^24 elements. */
 const MAX_ELEMENTS = 2 ** 24 - 1;
@@ -20,26 +21,48 @@ export interface ElementMap {
   outShape: number[];
 }
 
-const cache = new Map<string, ElementMap | null>();
+/**
+ * Element maps computed in one working copy, by op, attributes, shapes and initializer *identity* (their data
+ * matters; two graphs may give different data the same name, and a pass may replace an initializer).
+ */
+class ElementMaps {
+  readonly maps = new Map<string, ElementMap | null>();
+  private readonly ids = new WeakMap<Tensor, number>();
+  private lastId = 0;
 
-function signature(n: Node, work: Work, out: number): string {
-  const shapes = n.inputs.map((i) => (i ? `${i}${work.initializer(i) ? '@' : ''}:${work.info(i)?.shape.join('x')}` : '_'));
-  // initializer names are part of the key (their data matters); runtime input names are not
-  const ins = n.inputs.map((i, k) => (work.initializer(i) ? shapes[k] : shapes[k]!.replace(/^[^:]*/, ''))).join(',');
-  return `${n.op}|${JSON.stringify(n.attrs)}|${ins}|${out}`;
+  idOf(t: Tensor): number {
+    let id = this.ids.get(t);
+    if (id === undefined) this.ids.set(t, (id = ++this.lastId));
+    return id;
+  }
+}
+
+const ELEMENT_MAPS = new MemoKey(() => new ElementMaps());
+
+function signature(n: Node, work: Work, maps: ElementMaps, out: number): string {
+  const ins = n.inputs.map((i) => {
+    if (!i) return '_';
+    const init = work.initializer(i);
+    // runtime input names are not part of the key: only their shapes matter
+    return `${init ? `@${maps.idOf(init)}` : ''}:${work.info(i)?.shape.join('x')}`;
+  });
+  return `${n.op}|${JSON.stringify(n.attrs)}|${ins.join(',')}|${out}`;
 }
 
 /**
  * The element map of output `out` of a value-preserving node, or null when it cannot be computed (too large,
  * non-float runtime inputs, evaluation failure). Each output element is either a source element or a constant:
  * inputs are coded +(k+1) and -(k+1) in two runs; an element equal in both runs did not come from an input.
+ * Memoised in the working copy (Work.memo).
  */
 export function elementMap(n: Node, work: Work, out = 0): ElementMap | null {
-  const key = signature(n, work, out);
-  if (cache.has(key)) return cache.get(key)!;
+  const maps = work.memo(ELEMENT_MAPS);
+  const key = signature(n, work, maps, out);
+  const hit = maps.maps.get(key);
+  if (hit !== undefined) return hit;
   const m = compute(n, work, out);
-  if (cache.size > 4096) cache.clear();
-  cache.set(key, m);
+  if (maps.maps.size > 4096) maps.maps.clear(); // a map holds up to 2^24 elements: keep the memory bounded
+  maps.maps.set(key, m);
   return m;
 }
 

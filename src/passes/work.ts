@@ -7,6 +7,11 @@ import { LayeredMap, getInOrder } from './layered-map.js';
 import { NameSet } from './name-set.js';
 import { give, takeInt32, takeUint8 } from './scratch.js';
 
+/** Names a per-Work cache (Work.memo) and says how to make an empty one. */
+export class MemoKey<T> {
+  constructor(readonly make: () => T) {}
+}
+
 /** How far back a producer is looked for next to its reader (over removed slots) before the name table is asked. */
 const NEAR = 8;
 
@@ -54,6 +59,8 @@ export class Work {
   /** Initializers whose reader count reached 0 during this Work (they are deleted at finish() if still unread). */
   private readonly orphanCandidates = new Set<string>();
   private readonly sharedInits = new WeakMap<object, string>();
+  /** Analyses derived from this copy's graph (see memo()): they live and die with it, never in a module. */
+  private readonly memos = new Map<MemoKey<unknown>, unknown>();
   private changed = false;
   private finished = false;
 
@@ -309,6 +316,16 @@ export class Work {
     this.initReaders.set(name, { n: 0 });
     this.ownValues.add(name);
     this.changed = true;
+  }
+
+  /**
+   * The analysis cache `key` stands for, made on first use and kept as long as this working copy: the place for any
+   * cache derived from the graph (a module-level one would hand one graph's facts to the next graph that looks alike).
+   */
+  memo<T>(key: MemoKey<T>): T {
+    let m = this.memos.get(key) as T | undefined;
+    if (m === undefined) this.memos.set(key, (m = key.make()));
+    return m;
   }
 
   /** The initializer made earlier for the same (identical, memoised) parameters, while it still exists. */
