@@ -3,11 +3,11 @@
 
 export {
   compile, optimize, simulate, loadModel, inspectModel, inspectArtifacts, readArtifacts, run, readTensors, writeTensors,
-  bindInputs, resolveTarget, toOnnx, modelIdOf, OPTIMIZED_MODEL_FILE,
+  bindInputs, resolveTarget, toOnnx, modelIdOf, OPTIMIZED_MODEL_FILE, readInputs, inputSlots, parsePreprocess,
 } from './pipeline.js';
 export type {
   ArtifactsInfo, CompileOptions, CompileResult, LoadOptions, ModelInfo, NamedTensor, OptimizeOptions, OptimizeResult,
-  ProgressFn, Reference, SimulateDirOptions, SimulateResult, TargetSpec,
+  ProgressFn, Reference, SimulateDirOptions, SimulateResult, TargetSpec, PreprocessArg, PreprocessSpec,
 } from './pipeline.js';
 export type { Artifacts, BackendReport, FusionVerdict } from './backend/index.js';
 export type { SpeedupReport, FunctionalReport, KernelCycles } from './sim/index.js';
@@ -24,7 +24,7 @@ export type { GraphStats } from './ir/stats.js';
 export { interpret } from './ir/interpret.js';
 export { verifyGraph } from './ir/verify.js';
 export { OP_TABLE, isActivation } from './ir/optable.js';
-export { importOnnxFile, importOnnxBytes, exportOnnx, readTensorPb, writeTensorPb } from './frontend/index.js';
+export { importOnnxFile, importOnnxBytes, exportOnnx, readTensorPb, writeTensorPb, imageTensor, decodeImage } from './frontend/index.js';
 
 // passes
 export { PASSES } from './passes/registry.js';

@@ -5,7 +5,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importOnnxFile } from './frontend/index.js';
-import { encodeTensorProto, exportOnnx, readTensorPb, writeTensorPb } from './frontend/index.js';
+import { encodeTensorProto, exportOnnx, readInputFiles, readTensorPb, writeTensorPb } from './frontend/index.js';
+import type { InputSlot, PreprocessArg } from './frontend/index.js';
+export { parsePreprocess } from './frontend/index.js';
+export type { PreprocessArg, PreprocessSpec } from './frontend/index.js';
 import { DspcError } from './ir/errors.js';
 import type { Graph } from './ir/graph.js';
 import { interpret } from './ir/interpret.js';
@@ -118,8 +121,12 @@ export interface CompileOptions extends OptimizeOptions {
   dtype?: QDType;
   /** Accept only bit-exact merges (default: merges never further from float than the unfused chain). */
   exact?: boolean;
-  /** Directory of calibration .pb files (default: seeded random inputs, recorded in the report). */
+  /** Directory of calibration .pb tensors and/or PNG/JPEG images (default: seeded random inputs, recorded in the report). */
   calib?: string;
+  /** How images (in `calib` and `inputs`) become input tensors: a spec or its text form (`layout=nchw,mean=...` or `@file.json`). */
+  preprocess?: PreprocessArg;
+  /** Reference input files (.pb or images, one per model input) instead of the seeded default input. */
+  inputs?: string[];
   /** Replace an output directory holding another model's artifacts. */
   force?: boolean;
   /** Also estimate cycles of the fused, unfused and ideal programs (see simulate()). */
@@ -167,7 +174,7 @@ export function modelIdOf(modelPath: string, g: Graph): string {
 
 function backendOptions(g: Graph, opts: CompileOptions, modelId: string): BackendOptions {
   const b: BackendOptions = { dtype: opts.dtype ?? 'int8', exact: opts.exact ?? false, modelId };
-  if (opts.calib !== undefined) b.calibration = loadCalibrationDir(opts.calib, g);
+  if (opts.calib !== undefined) b.calibration = loadCalibrationDir(opts.calib, g, opts.preprocess);
   return b;
 }
 
@@ -201,7 +208,8 @@ export async function compile(modelPath: string, opts: CompileOptions = {}): Pro
   progress('quantize and lower', steps, steps);
 
   // the float reference the simulator's functional check compares against
-  const reference = naming(modelPath, () => referenceRun(source, artifacts));
+  const given = opts.inputs?.length ? bindInputs(source, readInputs(source, opts.inputs, opts.preprocess)) : undefined;
+  const reference = naming(modelPath, () => referenceRun(source, artifacts, given));
   const result: CompileResult = {
     model: modelPath, modelId, target, dtype: bopts.dtype ?? 'int8', fused: fuse, source, optimized: optimized.graph,
     passReport: optimized.report, artifacts, reference, files: [],
@@ -235,9 +243,9 @@ function naming<T>(file: string, f: () => T): T {
   }
 }
 
-/** The float reference the simulator compares against: the interpreter on the simulator's default input. */
-function referenceRun(source: Graph, a: Artifacts): Reference {
-  const inputs = defaultInputs(a.schedule.inputs, DEFAULT_INPUT_SEED);
+/** The float reference the simulator compares against: the interpreter on the given input, else the simulator's default input. */
+function referenceRun(source: Graph, a: Artifacts, given?: Map<string, Tensor>): Reference {
+  const inputs = given ?? defaultInputs(a.schedule.inputs, DEFAULT_INPUT_SEED);
   const out = interpret(source, inputs);
   return {
     inputs: a.schedule.inputs.map((io) => ({ name: io.name, tensor: inputs.get(io.name)! })),
@@ -330,6 +338,20 @@ export function run(model: string | Graph, inputs: NamedTensor[] | Map<string, T
   const bound = inputs instanceof Map ? inputs : bindInputs(graph, inputs);
   const out = interpret(graph, bound);
   return graph.outputs.map((o) => ({ name: o.name, tensor: out.get(o.name)! }));
+}
+
+/** The inputs of a model (name and shape), as image readers need them. */
+export function inputSlots(model: string | Graph, opts: LoadOptions = {}): InputSlot[] {
+  const { graph } = graphOf(model, opts);
+  return graph.inputs.map((v) => ({ name: v.name, shape: v.shape }));
+}
+
+/**
+ * Read input files for a model: .pb tensors as stored, PNG/JPEG images preprocessed to the shape of the input at
+ * their position (`preprocess`: a spec, `key=value,...` or `@file.json`).
+ */
+export function readInputs(model: string | Graph, files: readonly string[], preprocess?: PreprocessArg, opts: LoadOptions = {}): NamedTensor[] {
+  return readInputFiles(files, inputSlots(model, opts), preprocess);
 }
 
 /** Read ONNX TensorProto .pb files. */
@@ -437,8 +459,10 @@ export function inspectArtifacts(dir: string): ArtifactsInfo {
 export interface SimulateDirOptions {
   /** Target override (preset name or file); default: the preset the artifacts name. */
   target?: TargetSpec;
-  /** Input .pb files (bound by name or position); default: the compile's stored reference input. */
+  /** Input .pb files or PNG/JPEG images (bound by name or position); default: the compile's stored reference input. */
   inputs?: string[];
+  /** How image inputs become tensors (a spec, `key=value,...` or `@file.json`). */
+  preprocess?: PreprocessArg;
   /** Skip the bit-accurate run (cycle estimates only). */
   functional?: boolean;
   /** Directory of a --no-fuse compile to compare with; default the unfused.* files beside the program. */
@@ -486,7 +510,7 @@ export function simulate(dir: string, opts: SimulateDirOptions = {}): SimulateRe
   if (opts.target !== undefined) sopts.target = opts.target;
   if (opts.unfused !== undefined) sopts.unfused = opts.unfused;
   if (opts.inputs?.length) {
-    const given = readTensors(opts.inputs);
+    const given = readInputFiles(opts.inputs, readArtifacts(dir).schedule.inputs, opts.preprocess);
     const names = new Set(given.map((t) => t.name));
     // bind by name when the names are distinct, else by the schedule's input order (resolved by the simulator)
     sopts.inputs = new Map(given.map((t, i) => [names.size === given.length ? t.name : `#${i}`, t.tensor]));

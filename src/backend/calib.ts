@@ -1,9 +1,10 @@
-// Stage: backend (calibration input). Reads a --calib directory of ONNX TensorProto .pb files into calibration samples.
-// Contract: deterministic order (sorted paths); single-input models take every .pb as one sample; multi-input models one sample per directory.
+// Stage: backend (calibration input). Reads a --calib directory of ONNX TensorProto .pb files and PNG/JPEG images into calibration samples.
+// Contract: deterministic order (sorted paths); single-input models take every file as one sample; multi-input models one sample per directory (.pb only).
 
 import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { readTensorPb } from '../frontend/index.js';
+import { imageTensor, isImageFile, preprocessSpecOf, readTensorPb } from '../frontend/index.js';
+import type { PreprocessArg } from '../frontend/index.js';
 import type { Graph } from '../ir/graph.js';
 import { DspcError } from '../ir/errors.js';
 import type { Tensor } from '../ir/tensor.js';
@@ -16,15 +17,18 @@ function listPb(dir: string): string[] {
       const p = join(d, e);
       const st = statSync(p);
       if (st.isDirectory()) walk(p);
-      else if (e.endsWith('.pb') && !e.startsWith('output_')) out.push(p);
+      else if ((e.endsWith('.pb') && !e.startsWith('output_')) || isImageFile(e)) out.push(p);
     }
   };
   walk(dir);
   return out;
 }
 
-/** Calibration samples from `dir` (files named output_*.pb, as in ONNX test-data folders, are skipped). */
-export function loadCalibrationDir(dir: string, g: Graph): { samples: Sample[]; info: CalibrationInfo } {
+/**
+ * Calibration samples from `dir`: .pb tensors (files named output_*.pb, as in ONNX test-data folders, are skipped)
+ * and PNG/JPEG images, preprocessed to the model input's shape as `preprocess` says.
+ */
+export function loadCalibrationDir(dir: string, g: Graph, preprocess?: PreprocessArg): { samples: Sample[]; info: CalibrationInfo } {
   let isDir = false;
   try {
     isDir = statSync(dir).isDirectory();
@@ -33,11 +37,15 @@ export function loadCalibrationDir(dir: string, g: Graph): { samples: Sample[]; 
   }
   if (!isDir) throw new DspcError('E_FILE', 'calibration path is not a directory', { file: dir });
   const files = listPb(dir);
-  if (files.length === 0) throw new DspcError('E_FILE', 'calibration directory holds no .pb tensor files', { file: dir });
+  if (files.length === 0) throw new DspcError('E_FILE', 'calibration directory holds no .pb tensor or PNG/JPEG image files', { file: dir });
+  const spec = preprocessSpecOf(preprocess);
   const samples: Sample[] = [];
   if (g.inputs.length === 1) {
-    for (const f of files) samples.push(new Map([[g.inputs[0]!.name, readTensorPb(f).tensor]]));
+    const inp = g.inputs[0]!;
+    for (const f of files) samples.push(new Map([[inp.name, isImageFile(f) ? imageTensor(f, inp.shape, spec) : readTensorPb(f).tensor]]));
   } else {
+    const image = files.find(isImageFile);
+    if (image) throw new DspcError('E_USAGE', `images calibrate single-input models only; this model has ${g.inputs.length} inputs`, { file: image });
     const groups = new Map<string, string[]>();
     for (const f of files) groups.set(dirname(f), [...(groups.get(dirname(f)) ?? []), f]);
     for (const [d, fs] of groups) samples.push(bindGroup(g, d, fs.map((f) => ({ file: f, ...readTensorPb(f) }))));

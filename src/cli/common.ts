@@ -59,6 +59,11 @@ export function limitsOf(flags: LimitFlags): { maxModelBytes?: number; maxTensor
   return out;
 }
 
+/** --preprocess, identical on every command that reads image inputs (run, compile, simulate). */
+export function addPreprocessFlag(cmd: Command): Command {
+  return cmd.option('--preprocess <spec>', 'how PNG/JPEG inputs become tensors: key=value,... (layout, order, resize, mean, std, scale, offset) or @file.json');
+}
+
 /** Commander collector for repeatable options (--input a.pb --input b.pb). */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];

@@ -6,3 +6,7 @@ export type { ImportOptions } from './onnx/import.js';
 export { exportOnnx, EXPORT_OPSET } from './onnx/export.js';
 export { decodeTensorProto, encodeTensorProto, readTensorPb, writeTensorPb } from './onnx/tensorproto.js';
 export { MAX_OPSET, MIN_OPSET } from './onnx/model.js';
+export { decodeImage, imageTensor, isImageFile, parsePreprocess, IMAGE_EXTENSIONS } from './image.js';
+export type { ChannelOrder, ImageLayout, PreprocessSpec, ResizeMode, Rgba } from './image.js';
+export { preprocessSpecOf, readInputFiles } from './inputs.js';
+export type { InputSlot, PreprocessArg } from './inputs.js';

@@ -3,10 +3,10 @@
 
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { compile } from '../../pipeline.js';
+import { compile, parsePreprocess } from '../../pipeline.js';
 import type { CompileResult } from '../../pipeline.js';
 import { DspcError } from '../../ir/errors.js';
-import { addCommonFlags, addLimitFlags, limitsOf, outputFor } from '../common.js';
+import { addCommonFlags, addLimitFlags, addPreprocessFlag, collect, limitsOf, outputFor } from '../common.js';
 import type { CommonFlags, LimitFlags } from '../common.js';
 import { writeFileAtomic } from '../fsutil.js';
 import { passesHelp, targetOptionFor } from '../help.js';
@@ -21,6 +21,8 @@ export interface CompileFlags extends CommonFlags, LimitFlags {
   dtype: 'int8' | 'int16';
   exact?: boolean;
   calib?: string;
+  preprocess?: string;
+  input?: string[];
   simulate?: boolean;
   report?: string;
   dot?: string;
@@ -28,7 +30,7 @@ export interface CompileFlags extends CommonFlags, LimitFlags {
 }
 
 export function registerCompile(program: Command): void {
-  addCommonFlags(addLimitFlags(
+  addCommonFlags(addLimitFlags(addPreprocessFlag(
     program
       .command('compile')
       .description('compile a model for a target: fuse activation chains, quantize, lower to kernels, emit schedule.json + params.bin + params.h')
@@ -38,19 +40,23 @@ export function registerCompile(program: Command): void {
       .option('--no-fuse', 'skip the activation-fusion passes (the baseline the report compares against)')
       .addOption(new Option('--dtype <type>', 'activation type of the program').choices(['int8', 'int16']).default('int8'))
       .option('--exact', 'accept only merges that are bit-exact on every input code (default: never further from float than the chain)')
-      .option('--calib <dir>', 'calibration inputs: a directory of .pb tensors (default: seeded random inputs)')
+      .option('--calib <dir>', 'calibration inputs: a directory of .pb tensors and/or PNG/JPEG images (default: seeded random inputs)')
+      .option('-i, --input <file>', 'reference input (.pb or PNG/JPEG) the simulation and accuracy figures use; repeat per input (default: seeded random)', collect)
       .option('--simulate', 'estimate cycles of the fused, unfused and ideal programs and print the per-kernel table')
       .option('--report <file.html>', 'write a self-contained HTML report (graphs, cycle timeline, memory, tables)')
       .option('--dot <file.dot>', 'write the before/after graphs as Graphviz dot')
       .option('--force', 'replace an output directory that holds another model\'s artifacts'),
-  ))
+  )))
     .addHelpText('after', () => passesHelp())
     .action(async (model: string, flags: CompileFlags) => {
       const out = outputFor(flags);
       if (!flags.out && !flags.report && !flags.dot && !flags.simulate && !flags.json) {
         throw new DspcError('E_USAGE', 'compile needs -o/--out <dir> (or --report, --dot, --simulate or --json to compile without writing artifacts)');
       }
+      const spec = flags.preprocess !== undefined ? parsePreprocess(flags.preprocess) : undefined;
       const opts = {
+        ...(spec ? { preprocess: spec } : {}),
+        ...(flags.input?.length ? { inputs: flags.input } : {}),
         target: flags.target, fuse: flags.fuse, dtype: flags.dtype, exact: flags.exact === true, force: flags.force === true,
         // the report's timeline needs cycle estimates even without --simulate (the bit-accurate run only with it)
         simulate: flags.simulate === true || flags.report !== undefined, functional: flags.simulate === true, onProgress: out.progress,

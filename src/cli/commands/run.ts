@@ -2,17 +2,18 @@
 // Contract: inputs bind by graph input name (or position); outputs are written as ONNX TensorProto .pb files, atomically.
 
 import type { Command } from 'commander';
-import { readTensors, run, writeTensors } from '../../pipeline.js';
+import { loadModel, parsePreprocess, readInputs, run, writeTensors } from '../../pipeline.js';
 import type { NamedTensor } from '../../pipeline.js';
 import { toFloat32 } from '../../ir/tensor.js';
 import { DspcError } from '../../ir/errors.js';
-import { addCommonFlags, addLimitFlags, collect, limitsOf, outputFor } from '../common.js';
+import { addCommonFlags, addLimitFlags, addPreprocessFlag, collect, limitsOf, outputFor } from '../common.js';
 import type { CommonFlags, LimitFlags } from '../common.js';
 import { fmtShape, renderTable } from '../term.js';
 
 interface RunFlags extends CommonFlags, LimitFlags {
   input?: string[];
   output?: string[];
+  preprocess?: string;
 }
 
 export interface TensorSummary {
@@ -42,17 +43,19 @@ export function summarize(t: NamedTensor, file?: string): TensorSummary {
 }
 
 export function registerRun(program: Command): void {
-  addCommonFlags(addLimitFlags(
+  addCommonFlags(addLimitFlags(addPreprocessFlag(
     program
       .command('run')
       .description('run a model on the float reference interpreter')
       .argument('<model>', 'ONNX model file')
-      .option('-i, --input <file.pb>', 'input tensor (ONNX TensorProto); repeat for several inputs, in graph input order', collect)
+      .option('-i, --input <file>', 'input tensor (.pb TensorProto) or PNG/JPEG image; repeat for several inputs, in graph input order', collect)
       .option('-o, --output <file.pb>', 'where to write an output tensor; repeat for several outputs, in graph output order', collect),
-  )).action((model: string, flags: RunFlags) => {
+  ))).action((model: string, flags: RunFlags) => {
     const out = outputFor(flags);
-    if (!flags.input?.length) throw new DspcError('E_USAGE', 'run needs at least one --input <file.pb>');
-    const outputs = run(model, readTensors(flags.input), limitsOf(flags));
+    const spec = flags.preprocess !== undefined ? parsePreprocess(flags.preprocess) : undefined;
+    if (!flags.input?.length) throw new DspcError('E_USAGE', 'run needs at least one --input <file.pb|image>');
+    const g = loadModel(model, limitsOf(flags));
+    const outputs = run(g, readInputs(g, flags.input, spec));
     if (flags.output?.length) writeTensors(flags.output, outputs);
     const summaries = outputs.map((t, i) => summarize(t, flags.output?.[i]));
     if (flags.json) {

@@ -2,8 +2,8 @@
 // Contract: reads only the artifact directory (and given .pb inputs); --json prints the speedup report; --output writes dequantized outputs.
 
 import type { Command } from 'commander';
-import { simulate, writeTensors } from '../../pipeline.js';
-import { addCommonFlags, collect, outputFor } from '../common.js';
+import { parsePreprocess, simulate, writeTensors } from '../../pipeline.js';
+import { addCommonFlags, addPreprocessFlag, collect, outputFor } from '../common.js';
 import type { CommonFlags } from '../common.js';
 import { printSimulate } from '../summary.js';
 
@@ -14,23 +14,26 @@ interface SimulateFlags extends CommonFlags {
   unfused?: string;
   functional: boolean;
   perKernel: boolean;
+  preprocess?: string;
 }
 
 export function registerSimulate(program: Command): void {
-  addCommonFlags(
+  addCommonFlags(addPreprocessFlag(
     program
       .command('simulate')
       .description('estimate cycles of a compiled program (fused vs unfused vs ideal) and run it bit-accurately')
       .argument('<dir>', 'directory written by `dspc compile -o`')
-      .option('-i, --input <x.pb>', 'input tensor (ONNX TensorProto); repeat per input (default: the compile\'s reference input)', collect)
+      .option('-i, --input <file>', 'input tensor (.pb TensorProto) or PNG/JPEG image; repeat per input (default: the compile\'s reference input)', collect)
       .option('-o, --output <y.pb>', 'write the dequantized float output; repeat per output', collect)
       .option('-t, --target <name|file>', 'target description (default: the preset the artifacts name; required for a target file)')
       .option('--unfused <dir>', 'directory of a --no-fuse compile to compare with (default: the unfused.* files in <dir>)')
       .option('--no-functional', 'cycle estimates only, skip the bit-accurate run')
       .option('--no-per-kernel', 'omit the per-kernel table'),
-  ).action((dir: string, flags: SimulateFlags) => {
+  )).action((dir: string, flags: SimulateFlags) => {
     const out = outputFor(flags);
+    const spec = flags.preprocess !== undefined ? parsePreprocess(flags.preprocess) : undefined;
     const res = simulate(dir, {
+      ...(spec ? { preprocess: spec } : {}),
       functional: flags.functional || (flags.output?.length ?? 0) > 0, onProgress: out.progress,
       ...(flags.input ? { inputs: flags.input } : {}), ...(flags.target ? { target: flags.target } : {}),
       ...(flags.unfused ? { unfused: flags.unfused } : {}),
