@@ -4,6 +4,7 @@
 import { ACTIVATION_OPS } from './ops/activation.js';
 import { CONV_OPS } from './ops/conv.js';
 import { ELEMENTWISE_OPS } from './ops/elementwise.js';
+import { MATH_OPS } from './ops/math.js';
 import { MISC_OPS } from './ops/misc.js';
 import { MOVEMENT_OPS } from './ops/movement.js';
 import { NORMALIZATION_OPS } from './ops/normalization.js';
@@ -12,7 +13,7 @@ import type { OpCategory, OpDef } from './ops/types.js';
 
 function build(): ReadonlyMap<string, OpDef> {
   const m = new Map<string, OpDef>();
-  for (const d of [ACTIVATION_OPS, CONV_OPS, POOL_OPS, ELEMENTWISE_OPS, MOVEMENT_OPS, NORMALIZATION_OPS, MISC_OPS].flat()) {
+  for (const d of [ACTIVATION_OPS, MATH_OPS, CONV_OPS, POOL_OPS, ELEMENTWISE_OPS, MOVEMENT_OPS, NORMALIZATION_OPS, MISC_OPS].flat()) {
     if (m.has(d.type)) throw new Error(`op table: duplicate entry for ${d.type}`);
     m.set(d.type, d);
   }

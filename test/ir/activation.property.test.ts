@@ -39,7 +39,7 @@ const param = fc.oneof(
 const UNARY: [string, string[]][] = [
   ['Relu', []], ['LeakyRelu', ['alpha']], ['Sigmoid', []], ['Tanh', []], ['HardSigmoid', ['alpha', 'beta']],
   ['HardSwish', []], ['Elu', ['alpha']], ['Selu', ['alpha', 'gamma']], ['Softplus', []], ['ThresholdedRelu', ['alpha']],
-  ['Clip', ['min', 'max']],
+  ['Clip', ['min', 'max']], ['Sqrt', []], ['Reciprocal', []], ['Exp', []], ['Log', []], ['Neg', []], ['Abs', []], ['Erf', []],
 ];
 
 describe('monotone() agrees with sampled behaviour', () => {

@@ -48,6 +48,17 @@ const CASES: Case[] = [
   { op: 'Sub', ins: [f([3, 1]), f([1, 4])], expect: [[3, 4]], outs: 1, why: 'two-sided broadcast' },
   { op: 'Mul', ins: [f([1, 8, 4, 4]), f([1, 8, 1, 1])], expect: [[1, 8, 4, 4]], outs: 1, why: 'squeeze-excite scale' },
   { op: 'Div', ins: [i64([6]), i64([2])], expect: [[1]], dtype: 'int64', outs: 1, why: 'int64 shape arithmetic' },
+  { op: 'Max', ins: [f([3, 1]), f([1, 4]), c([4])], expect: [[3, 4]], outs: 1, why: 'n-ary broadcast' },
+  { op: 'Min', ins: [f([2, 3])], expect: [[2, 3]], outs: 1, why: 'one operand is the identity' },
+  { op: 'Pow', ins: [f([1, 3, 4]), c([])], expect: [[1, 3, 4]], outs: 1, why: 'scalar exponent' },
+  { op: 'Pow', ins: [f([3, 1]), c([1, 4])], expect: [[3, 4]], outs: 1, why: 'exponent broadcasts both ways' },
+  { op: 'Sqrt', ins: [f([3])], expect: [[3]], outs: 1, why: 'pointwise' },
+  { op: 'Reciprocal', ins: [f([3])], expect: [[3]], outs: 1, why: 'pointwise' },
+  { op: 'Exp', ins: [f([3])], expect: [[3]], outs: 1, why: 'pointwise' },
+  { op: 'Log', ins: [f([3])], expect: [[3]], outs: 1, why: 'pointwise' },
+  { op: 'Neg', ins: [i64([3, 4])], expect: [[2]], dtype: 'int64', outs: 1, why: 'integers allowed (shape arithmetic)' },
+  { op: 'Abs', ins: [f([3])], expect: [[3]], outs: 1, why: 'pointwise' },
+  { op: 'Erf', ins: [f([3])], expect: [[3]], outs: 1, why: 'pointwise' },
   { op: 'Concat', ins: [f([1, 2, 4]), f([1, 3, 4])], attrs: { axis: 1 }, expect: [[1, 5, 4]], outs: 1, why: 'sums the axis' },
   { op: 'Reshape', ins: [f([1, 6, 4])], attrs: { shape: [1, 2, 3, 4] }, expect: [[1, 2, 3, 4]], outs: 1, why: 'resolved shape' },
   { op: 'Flatten', ins: [f([2, 3, 4, 5])], attrs: { axis: 2 }, expect: [[6, 20]], outs: 1, why: 'split at axis' },
@@ -109,7 +120,10 @@ describe('shape errors name the node and the problem', () => {
 describe('groups derive from the table', () => {
   it('activations are exactly the pointwise activation entries', () => {
     const acts = [...OP_TABLE.values()].filter((d) => d.activation).map((d) => d.type).sort();
-    expect(acts).toEqual(['Clip', 'Elu', 'HardSigmoid', 'HardSwish', 'LeakyRelu', 'PRelu', 'Relu', 'Selu', 'Sigmoid', 'Softplus', 'Tanh', 'ThresholdedRelu']);
+    expect(acts).toEqual([
+      'Abs', 'Clip', 'Elu', 'Erf', 'Exp', 'HardSigmoid', 'HardSwish', 'LeakyRelu', 'Log', 'Neg', 'PRelu', 'Pow', 'Reciprocal', 'Relu',
+      'Selu', 'Sigmoid', 'Softplus', 'Sqrt', 'Tanh', 'ThresholdedRelu',
+    ]);
     expect(isActivation('Identity')).toBe(false);
     expect(isActivation('Dropout')).toBe(false);
     expect(isActivation('Conv')).toBe(false);

@@ -239,6 +239,12 @@ const binary = (n: RawNode, cx: ImportContext): void => {
   cx.emit(irNode(n, n.op, [n.inputs[0]!, bName], n.outputs, {}));
 };
 
+/** Pow: the exponent must be known at compile time (one table per node); a run-time exponent is refused by name. */
+const pow = (n: RawNode, cx: ImportContext): void => {
+  if (!cx.isConst(n.inputs[0] ?? '')) cx.staticInput(n, 1, 'exponent');
+  passthrough(n, cx);
+};
+
 /** ReduceMean over all spatial axes of an N,C,spatial... tensor is GlobalAveragePool (+ Reshape without keepdims). */
 const reduceMean = (n: RawNode, cx: ImportContext): void => {
   const x = cx.info(n.inputs[0] ?? '', n.name);
@@ -274,6 +280,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   Shape: shape,
   Softmax: softmax,
   Add: binary, Sub: binary, Mul: binary, Div: binary,
+  Pow: pow,
   ReduceMean: reduceMean,
   ...MOVEMENT_RULES,
 };

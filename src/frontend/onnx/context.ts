@@ -17,7 +17,7 @@ import { DEFAULT_MAX_TENSOR_BYTES, MAX_TENSOR_ELEMENTS, formatBytes } from './li
  */
 const SAME_TYPE_AS_INPUT0: Readonly<Record<string, readonly number[] | 'all'>> = {
   Conv: [1, 2], Gemm: [1, 2], MatMul: [1], BatchNormalization: [1, 2, 3, 4], PRelu: [1],
-  Add: [1], Sub: [1], Mul: [1], Div: [1], Concat: 'all',
+  Add: [1], Sub: [1], Mul: [1], Div: [1], Concat: 'all', Max: 'all', Min: 'all',
 };
 
 export class ImportContext {

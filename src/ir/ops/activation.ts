@@ -21,18 +21,19 @@ function finiteAttrs(names: string[]) {
   };
 }
 
-/** A unary float activation whose only parameters are float attributes. */
-function unary(
+/** A unary activation whose only parameters are float attributes (float inputs unless `allowInt`: Neg, Abs). */
+export function unary(
   type: string, summary: string, attrs: Record<string, AttrSpec>,
   fn: (p: number[]) => (v: number) => number,
   monotone: (p: number[]) => boolean,
+  allowInt = false,
 ): OpDef {
   const names = Object.keys(attrs);
   const params = (node: Node): number[] => names.map((n) => attrNum(node, n, attrs));
   return def({
     type, category: 'activation', summary, attrs, activation: true,
     monotone: (node) => monotone(params(node)),
-    infer: sameAsInput0(),
+    infer: sameAsInput0(allowInt),
     evaluate: (node, inputs) => {
       const f = fn(params(node));
       return [mapTensor(needT(inputs, 0), f)];
