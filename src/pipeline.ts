@@ -29,6 +29,8 @@ import { artifactFiles, compileGraph, loadCalibrationDir, writeArtifacts } from 
 import type { Artifacts, BackendOptions } from './backend/index.js';
 import { DEFAULT_INPUT_SEED, defaultInputs, functionalReport, programFromArtifacts, referenceFileNames, SCHEDULE_FILE, simulateDir, speedupReport, UNFUSED_PREFIX } from './sim/index.js';
 import type { Program, SimulateOptions, SpeedupReport } from './sim/index.js';
+import { timed } from './timings.js';
+import type { Timings } from './timings.js';
 
 /** Progress of long work: (phase, done, total). The CLI draws a bar from it; library users may ignore it. */
 export type ProgressFn = (phase: string, done: number, total: number) => void;
@@ -52,16 +54,18 @@ export interface LoadOptions {
   maxTensorBytes?: number;
   /** Refuse models whose one inference needs more element operations than this (default 1e11). */
   maxWork?: number;
+  /** Record wall time and memory of each phase here (`--timings`); absent: nothing is measured. */
+  timings?: Timings;
 }
 
 /** Import an ONNX file into the IR. The importer infers shapes and runs verifyGraph before returning. */
 export function loadModel(modelPath: string, opts: LoadOptions = {}): Graph {
   const { maxModelBytes, maxTensorBytes, maxWork } = opts;
-  return importOnnxFile(modelPath, {
+  return timed(opts.timings, 'import', () => importOnnxFile(modelPath, {
     ...(maxModelBytes !== undefined ? { maxModelBytes } : {}),
     ...(maxTensorBytes !== undefined ? { maxTensorBytes } : {}),
     ...(maxWork !== undefined ? { maxWork } : {}),
-  });
+  }));
 }
 
 function graphOf(model: string | Graph, opts: LoadOptions): { graph: Graph; file: string } {
@@ -99,7 +103,7 @@ export function optimize(model: string | Graph, opts: OptimizeOptions = {}): Opt
   const { graph: source, file } = graphOf(model, opts);
   const target = resolveTarget(opts.target);
   const verify = opts.verifyEachPass ?? process.env['DSPC_DEBUG'] === '1';
-  const { graph, report } = optimizeGraph(source, passContext(target, verify));
+  const { graph, report } = timed(opts.timings, 'passes', () => optimizeGraph(source, passContext(target, verify)));
   verifyGraph(graph, { stage: 'optimize', file });
   return { source, graph, report, target };
 }
@@ -174,7 +178,8 @@ export function modelIdOf(modelPath: string, g: Graph): string {
 
 function backendOptions(g: Graph, opts: CompileOptions, modelId: string): BackendOptions {
   const b: BackendOptions = { dtype: opts.dtype ?? 'int8', exact: opts.exact ?? false, modelId };
-  if (opts.calib !== undefined) b.calibration = loadCalibrationDir(opts.calib, g, opts.preprocess);
+  if (opts.calib !== undefined) b.calibration = timed(opts.timings, 'calibration inputs', () => loadCalibrationDir(opts.calib!, g, opts.preprocess));
+  if (opts.timings) b.phase = opts.timings.phase;
   return b;
 }
 
@@ -187,14 +192,15 @@ export async function compile(modelPath: string, opts: CompileOptions = {}): Pro
   const progress = opts.onProgress ?? ((): void => {});
   const fuse = opts.fuse ?? true;
   const target = resolveTarget(opts.target);
+  const t = opts.timings;
 
   // 1. import + verify (the importer infers shapes and verifies)
   const source = loadModel(modelPath, opts);
-  const modelId = modelIdOf(modelPath, source);
+  const modelId = timed(t, 'model hash', () => modelIdOf(modelPath, source));
 
   // 2. optimize: the graph passes; --no-fuse runs none, so the imported graph is also the unfused baseline
   const verify = opts.verifyEachPass ?? process.env['DSPC_DEBUG'] === '1';
-  const optimized = fuse ? naming(modelPath, () => optimizeGraph(source, passContext(target, verify))) : { graph: source, report: unchangedReport(source) };
+  const optimized = fuse ? naming(modelPath, () => timed(t, 'passes', () => optimizeGraph(source, passContext(target, verify)))) : { graph: source, report: unchangedReport(source) };
   if (fuse) verifyGraph(optimized.graph, { stage: 'optimize', file: modelPath });
 
   // 3-7. quantize/calibrate -> fusion verdicts -> kernel selection and lowering -> emission, for the program and
@@ -202,14 +208,14 @@ export async function compile(modelPath: string, opts: CompileOptions = {}): Pro
   const bopts = backendOptions(source, opts, modelId);
   const steps = fuse ? 2 : 1;
   progress('quantize and lower', 0, steps);
-  const artifacts = naming(modelPath, () => compileGraph(optimized.graph, target, fuse ? { ...bopts, unfused: source } : bopts));
+  const artifacts = naming(modelPath, () => timed(t, 'program', () => compileGraph(optimized.graph, target, fuse ? { ...bopts, unfused: source } : bopts)));
   progress('quantize and lower', 1, steps);
-  const baseline = fuse ? naming(modelPath, () => compileGraph(source, target, bopts)) : undefined;
+  const baseline = fuse ? naming(modelPath, () => timed(t, 'unfused baseline', () => compileGraph(source, target, bopts))) : undefined;
   progress('quantize and lower', steps, steps);
 
   // the float reference the simulator's functional check compares against
   const given = opts.inputs?.length ? bindInputs(source, readInputs(source, opts.inputs, opts.preprocess)) : undefined;
-  const reference = naming(modelPath, () => referenceRun(source, artifacts, given));
+  const reference = naming(modelPath, () => timed(t, 'reference run', () => referenceRun(source, artifacts, given)));
   const result: CompileResult = {
     model: modelPath, modelId, target, dtype: bopts.dtype ?? 'int8', fused: fuse, source, optimized: optimized.graph,
     passReport: optimized.report, artifacts, reference, files: [],
@@ -217,18 +223,22 @@ export async function compile(modelPath: string, opts: CompileOptions = {}): Pro
   if (baseline) result.baseline = baseline;
 
   // write everything in one atomic directory write
+  // (report.json then carries the timings of every phase so far: asked for, they are the one non-deterministic part)
   if (opts.out !== undefined) {
-    const files = emittedFiles(artifacts, baseline, reference);
-    writeArtifacts(opts.out, files, { force: opts.force ?? false, modelId });
+    if (t) artifacts.report.timings = t.phases.map((p) => ({ ...p }));
+    const files = timed(t, 'emission', () => emittedFiles(artifacts, baseline, reference));
+    timed(t, 'write', () => writeArtifacts(opts.out!, files, { force: opts.force ?? false, modelId }));
     result.outDir = opts.out;
     result.files = Object.keys(files).sort();
   }
 
   // 8. simulate the emitted bytes (not the in-memory graph): cycles of fused/unfused/ideal, bit-accurate run
   if (opts.simulate) {
-    const fusedProgram = programOf(artifacts, target);
-    const unfusedProgram = baseline ? programOf(baseline, target) : fusedProgram;
-    result.simulation = simulatePrograms(fusedProgram, unfusedProgram, opts.functional === false ? null : reference, progress);
+    result.simulation = timed(t, 'simulation', () => {
+      const fusedProgram = programOf(artifacts, target);
+      const unfusedProgram = baseline ? programOf(baseline, target) : fusedProgram;
+      return simulatePrograms(fusedProgram, unfusedProgram, opts.functional === false ? null : reference, progress);
+    });
   }
   return result;
 }
@@ -336,7 +346,7 @@ export function bindInputs(g: Graph, given: NamedTensor[], what = 'input'): Map<
 export function run(model: string | Graph, inputs: NamedTensor[] | Map<string, Tensor>, opts: LoadOptions = {}): NamedTensor[] {
   const { graph } = graphOf(model, opts);
   const bound = inputs instanceof Map ? inputs : bindInputs(graph, inputs);
-  const out = interpret(graph, bound);
+  const out = timed(opts.timings, 'reference run', () => interpret(graph, bound));
   return graph.outputs.map((o) => ({ name: o.name, tensor: out.get(o.name)! }));
 }
 
@@ -468,6 +478,8 @@ export interface SimulateDirOptions {
   /** Directory of a --no-fuse compile to compare with; default the unfused.* files beside the program. */
   unfused?: string;
   onProgress?: ProgressFn;
+  /** Record wall time and memory of the simulation here (`--timings`). */
+  timings?: Timings;
 }
 
 export interface SimulateResult {
@@ -523,7 +535,7 @@ export function simulate(dir: string, opts: SimulateDirOptions = {}): SimulateRe
     let done = 0;
     sopts.onInvocation = () => progress('functional simulation', ++done, Math.max(total, done));
   }
-  const sim = simulateDir(dir, sopts);
+  const sim = timed(opts.timings, 'simulation', () => simulateDir(dir, sopts));
   const outputs = sim.outputs ? sim.program.schedule.outputs.map((o) => ({ name: o.name, tensor: sim.outputs!.get(o.name)! })) : null;
   return { dir, report: sim.report, schedule: sim.program.schedule, outputs };
 }

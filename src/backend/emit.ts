@@ -38,6 +38,8 @@ export interface BackendOptions {
   /** Seed and count of the default random calibration inputs. */
   seed?: number;
   samples?: number;
+  /** Runs each step as a named phase (the pipeline's --timings recorder); absent: the steps run plainly. */
+  phase?: <T>(name: string, fn: () => T) => T;
 }
 
 export interface BackendReport {
@@ -66,12 +68,15 @@ export interface BackendReport {
   fusion: FusionVerdict[];
   calibration: CalibrationInfo;
   rewrites: { batchNormFolded: number; batchNormAsDepthwise: number; views: number; verdictFallbacks: number };
+  /** Wall time and memory per phase of the compile (only when timings were asked for: they differ run to run). */
+  timings?: Record<string, string | number>[];
 }
 
 export interface Artifacts {
   schedule: Schedule;
   paramsBin: Uint8Array;
-  paramsH: string;
+  /** params.h text, generated on first read (megabytes of C for large models; the unfused baseline never writes it). */
+  readonly paramsH: string;
   report: BackendReport;
   /** The graph actually lowered (after BatchNorm folding and verdict fallbacks). */
   graph: Graph;
@@ -149,19 +154,23 @@ function countKernels(g: Graph, target: Target): { kernels: number; byType: Reco
 
 /** Compile an optimized graph for a target into the four artifacts (model.optimized.onnx is the pipeline's). */
 export function compileGraph(g: Graph, target: Target, opts: BackendOptions = {}): Artifacts {
+  const phase = opts.phase ?? (<T>(_name: string, fn: () => T): T => fn());
   const dtype = opts.dtype ?? 'int8';
   const modelId = opts.modelId ?? g.name;
-  const fusedBn = foldBn(g);
-  const unfusedBn = opts.unfused ? foldBn(opts.unfused) : fusedBn;
-  const calib = calibrationOf(unfusedBn.graph, opts);
-  const graphs = opts.unfused ? [unfusedBn.graph, fusedBn.graph] : [unfusedBn.graph];
-  const [rawUnfused, rawFused = rawUnfused] = rangesOf(graphs, calib.samples) as [Ranges, Ranges?];
-  const unfusedRanges = narrowRanges(unfusedBn.graph, rawUnfused);
-  const fusedRanges = opts.unfused ? alignRanges(fusedBn.graph, unfusedBn.graph, narrowRanges(fusedBn.graph, rawFused), unfusedRanges) : unfusedRanges;
+  const fusedBn = phase('batchnorm folding', () => foldBn(g));
+  const unfusedBn = opts.unfused ? phase('batchnorm folding', () => foldBn(opts.unfused!)) : fusedBn;
+  const { calib, fusedRanges, unfusedRanges } = phase('calibration', () => {
+    const calib = calibrationOf(unfusedBn.graph, opts);
+    const graphs = opts.unfused ? [unfusedBn.graph, fusedBn.graph] : [unfusedBn.graph];
+    const [rawUnfused, rawFused = rawUnfused] = rangesOf(graphs, calib.samples) as [Ranges, Ranges?];
+    const unfusedRanges = narrowRanges(unfusedBn.graph, rawUnfused);
+    const fusedRanges = opts.unfused ? alignRanges(fusedBn.graph, unfusedBn.graph, narrowRanges(fusedBn.graph, rawFused), unfusedRanges) : unfusedRanges;
+    return { calib, fusedRanges, unfusedRanges };
+  });
   const verdict = opts.unfused
-    ? fusionVerdicts(fusedBn.graph, unfusedBn.graph, { dtype, exact: opts.exact ?? false, fusedRanges, unfusedRanges })
+    ? phase('verdicts', () => fusionVerdicts(fusedBn.graph, unfusedBn.graph, { dtype, exact: opts.exact ?? false, fusedRanges, unfusedRanges }))
     : { verdicts: [], graph: fusedBn.graph, ranges: fusedRanges };
-  const lowering = lowerGraph(verdict.graph, target, { dtype, ranges: verdict.ranges, modelId, fused: opts.unfused !== undefined });
+  const lowering = phase('lowering', () => lowerGraph(verdict.graph, target, { dtype, ranges: verdict.ranges, modelId, fused: opts.unfused !== undefined }));
   const before = opts.unfused ? countKernels(unfusedBn.graph, target) : { ...lowering.stats, kernels: lowering.stats.kernels };
   const st = lowering.stats;
   const mem = lowering.memory;
@@ -186,8 +195,13 @@ export function compileGraph(g: Graph, target: Target, opts: BackendOptions = {}
       verdictFallbacks: verdict.verdicts.filter((v) => !v.accepted).length,
     },
   };
-  const paramsH = emitParamsHeader(lowering.tables, lowering.image, target.id, modelId);
-  return { schedule: lowering.schedule, paramsBin: lowering.paramsBin, paramsH, report, graph: verdict.graph, lowering };
+  let paramsH: string | undefined;
+  return {
+    schedule: lowering.schedule, paramsBin: lowering.paramsBin, report, graph: verdict.graph, lowering,
+    get paramsH(): string {
+      return (paramsH ??= emitParamsHeader(lowering.tables, lowering.image, target.id, modelId));
+    },
+  };
 }
 
 /** The files of an artifact directory, ready for writeArtifacts (JSON with 2-space indent and a final newline). */

@@ -4,7 +4,8 @@
 import { CommanderError } from 'commander';
 import type { Command } from 'commander';
 import { DspcError, isDspcError } from '../ir/errors.js';
-import { Output } from './term.js';
+import { Timings } from '../timings.js';
+import { Output, renderTimings } from './term.js';
 
 /** Documented exit codes (docs/cli.md). */
 export const EXIT_OK = 0;
@@ -14,17 +15,41 @@ export const EXIT_BAD_INPUT = 2;
 export interface CommonFlags {
   json?: boolean;
   quiet?: boolean;
+  timings?: boolean;
+  /** The recorder behind --timings, set by the program's preAction hook (see timingsHooks). */
+  timingsRecorder?: Timings;
 }
 
 export function outputFor(flags: CommonFlags): Output {
-  return new Output({ json: flags.json === true, quiet: flags.quiet === true });
+  return new Output({ json: flags.json === true, quiet: flags.quiet === true }, flags.timingsRecorder);
 }
 
-/** --json and --quiet, identical on every command. */
+/** --json, --quiet and --timings, identical on every command. */
 export function addCommonFlags(cmd: Command): Command {
   return cmd
     .option('--json', 'print one JSON document on stdout and nothing else')
-    .option('-q, --quiet', 'print nothing but errors');
+    .option('-q, --quiet', 'print nothing but errors')
+    .option('--timings', 'measure wall time and memory of every phase; print them on stderr (in the document with --json)');
+}
+
+/**
+ * --timings on every command: before the action a recorder is put into the command's options (the action passes
+ * it to the pipeline), after it the whole command is closed as phase 'total' and the table goes to stderr.
+ */
+export function timingsHooks(program: Command, stderr: NodeJS.WritableStream = process.stderr): void {
+  const started = new WeakMap<Timings, number>();
+  program.hook('preAction', (_root, action) => {
+    if (action.opts<CommonFlags>().timings !== true) return;
+    const t = new Timings();
+    started.set(t, performance.now());
+    action.setOptionValue('timingsRecorder', t);
+  });
+  program.hook('postAction', (_root, action) => {
+    const flags = action.opts<CommonFlags>();
+    const t = flags.timingsRecorder;
+    if (!t) return;
+    if (flags.json !== true) stderr.write(renderTimings(t.phases, performance.now() - started.get(t)!) + '\n');
+  });
 }
 
 /** Resource limits of the importer (docs/reliability.md), on every command that reads a model. */

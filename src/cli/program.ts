@@ -11,6 +11,7 @@ import { registerOptimize } from './commands/optimize.js';
 import { registerRun } from './commands/run.js';
 import { registerSimulate } from './commands/simulate.js';
 import { packageRoot } from '../../kernels/target.js';
+import { timingsHooks } from './common.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as { version?: string };
@@ -41,5 +42,6 @@ export function buildProgram(): Command {
   registerKernels(program);
   registerCheck(program);
   for (const cmd of program.commands) cmd.configureOutput(usageErrors(`dspc ${cmd.name()} --help`));
+  timingsHooks(program);
   return program;
 }

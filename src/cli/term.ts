@@ -3,6 +3,7 @@
 
 import pc from 'picocolors';
 import cliProgress from 'cli-progress';
+import type { PhaseTiming, Timings } from '../timings.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -33,9 +34,13 @@ export class Output {
   private phaseStart = 0;
   private phase = '';
 
-  constructor(readonly mode: OutputMode, private readonly out = process.stdout, private readonly err = process.stderr) {
+  /** The --timings recorder of this command, if asked for: pass it to the pipeline. */
+  readonly timings: Timings | undefined;
+
+  constructor(readonly mode: OutputMode, timings?: Timings, private readonly out = process.stdout, private readonly err = process.stderr) {
     this.c = colorsFor(out);
     this.ce = colorsFor(err);
+    this.timings = timings;
   }
 
   /** Human-readable text (suppressed by --quiet and --json). */
@@ -46,7 +51,10 @@ export class Output {
 
   /** The machine-readable result of a --json command: exactly one JSON document on stdout. */
   json(value: unknown): void {
-    this.out.write(JSON.stringify(value, null, 2) + '\n');
+    // with --timings the phases so far join the document (an object result; other results are left as they are)
+    const plain = typeof value === 'object' && value !== null && !Array.isArray(value);
+    const doc = this.timings && plain ? { ...value, timings: this.timings.phases } : value;
+    this.out.write(JSON.stringify(doc, null, 2) + '\n');
   }
 
   /** Progress callback for the pipeline: a bar appears only on a TTY, after a second of work, and never in quiet/json. */
@@ -131,4 +139,14 @@ export function fmtPct(x: number, digits = 1): string {
 /** Shape as [1,3,224,224]. */
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
+}
+
+/** The --timings table: one row per phase (steps indented under their phase), then the whole command. */
+export function renderTimings(phases: readonly PhaseTiming[], totalMs: number): string {
+  const rows = phases.map((p) => [`${'  '.repeat(p.depth)}${p.phase}`, p.ms.toFixed(1), p.rssMB.toFixed(1), p.peakRssMB.toFixed(1), p.heapMB.toFixed(1)]);
+  const peak = Math.max(0, ...phases.map((p) => p.peakRssMB));
+  return renderTable(
+    [{ header: 'phase' }, { header: 'ms', align: 'right' }, { header: 'rss MiB', align: 'right' }, { header: 'peak rss MiB', align: 'right' }, { header: 'heap MiB', align: 'right' }],
+    rows, undefined, ['total', totalMs.toFixed(1), '', peak.toFixed(1), ''],
+  );
 }

@@ -79,7 +79,7 @@ export function registerCheck(program: Command): void {
       if (expected && expected.dtype !== flags.dtype) {
         throw new DspcError('E_USAGE', `expectation is for dtype ${expected.dtype}, not ${flags.dtype}`, { file: flags.expect });
       }
-      const res = await compile(model, { target: flags.target, dtype: flags.dtype, simulate: true, functional: false, onProgress: out.progress, ...limitsOf(flags) });
+      const res = await compile(model, { target: flags.target, dtype: flags.dtype, simulate: true, functional: false, onProgress: out.progress, ...limitsOf(flags), timings: out.timings });
       out.stopProgress();
       const actual = actualCounts(res);
       if (flags.update) {

@@ -63,6 +63,7 @@ export function registerCompile(program: Command): void {
         ...(flags.out !== undefined ? { out: flags.out } : {}),
         ...(flags.calib !== undefined ? { calib: flags.calib } : {}),
         ...limitsOf(flags),
+        timings: out.timings,
       };
       const res = await compile(model, opts);
       out.stopProgress();

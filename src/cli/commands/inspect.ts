@@ -24,7 +24,7 @@ export function registerInspect(program: Command): void {
       if (flags.json) out.json(info);
       else printArtifacts(out, info);
     } else {
-      const info = inspectModel(target, limitsOf(flags));
+      const info = inspectModel(target, { ...limitsOf(flags), timings: out.timings });
       if (flags.json) out.json(modelJson(info));
       else printModel(out, info);
     }

@@ -30,7 +30,7 @@ export function registerOptimize(program: Command): void {
     .action((model: string, flags: OptimizeFlags) => {
       const out = outputFor(flags);
       if (!flags.out) throw new DspcError('E_USAGE', 'optimize needs -o/--out <out.onnx>');
-      const res = optimize(model, { target: flags.target, ...limitsOf(flags) });
+      const res = optimize(model, { target: flags.target, ...limitsOf(flags), timings: out.timings });
       writeFileAtomic(flags.out, toOnnx(res.graph));
       if (flags.json) out.json(res.report);
       else printOptimize(out, res, model, flags.out);

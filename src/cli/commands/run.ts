@@ -54,8 +54,8 @@ export function registerRun(program: Command): void {
     const out = outputFor(flags);
     const spec = flags.preprocess !== undefined ? parsePreprocess(flags.preprocess) : undefined;
     if (!flags.input?.length) throw new DspcError('E_USAGE', 'run needs at least one --input <file.pb|image>');
-    const g = loadModel(model, limitsOf(flags));
-    const outputs = run(g, readInputs(g, flags.input, spec));
+    const g = loadModel(model, { ...limitsOf(flags), timings: out.timings });
+    const outputs = run(g, readInputs(g, flags.input, spec), { timings: out.timings });
     if (flags.output?.length) writeTensors(flags.output, outputs);
     const summaries = outputs.map((t, i) => summarize(t, flags.output?.[i]));
     if (flags.json) {

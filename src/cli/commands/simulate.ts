@@ -34,6 +34,7 @@ export function registerSimulate(program: Command): void {
     const spec = flags.preprocess !== undefined ? parsePreprocess(flags.preprocess) : undefined;
     const res = simulate(dir, {
       ...(spec ? { preprocess: spec } : {}),
+      timings: out.timings,
       functional: flags.functional || (flags.output?.length ?? 0) > 0, onProgress: out.progress,
       ...(flags.input ? { inputs: flags.input } : {}), ...(flags.target ? { target: flags.target } : {}),
       ...(flags.unfused ? { unfused: flags.unfused } : {}),
