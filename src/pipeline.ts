@@ -25,6 +25,7 @@ import type { Target } from '../kernels/target.js';
 import { parseParamsBin, validateSchedule } from '../kernels/artifacts.js';
 import type { MemoryUse, ParamsFile, Schedule } from '../kernels/artifacts.js';
 import type { QDType } from '../kernels/types.js';
+import type { CalibMethod } from './quant/index.js';
 import { artifactFiles, compileGraph, loadCalibrationDir, writeArtifacts } from './backend/index.js';
 import type { Artifacts, BackendOptions } from './backend/index.js';
 import { DEFAULT_INPUT_SEED, defaultInputs, functionalReport, programFromArtifacts, referenceFileNames, SCHEDULE_FILE, simulateDir, speedupReport, UNFUSED_PREFIX } from './sim/index.js';
@@ -129,6 +130,8 @@ export interface CompileOptions extends OptimizeOptions {
   calib?: string;
   /** How images (in `calib` and `inputs`) become input tensors: a spec or its text form (`layout=nchw,mean=...` or `@file.json`). */
   preprocess?: PreprocessArg;
+  /** Activation calibration method: minmax, percentile, mse or entropy (default: the backend's DEFAULT_CALIB_METHOD). */
+  calibMethod?: CalibMethod;
   /** Reference input files (.pb or images, one per model input) instead of the seeded default input. */
   inputs?: string[];
   /** Replace an output directory holding another model's artifacts. */
@@ -178,6 +181,7 @@ export function modelIdOf(modelPath: string, g: Graph): string {
 
 function backendOptions(g: Graph, opts: CompileOptions, modelId: string): BackendOptions {
   const b: BackendOptions = { dtype: opts.dtype ?? 'int8', exact: opts.exact ?? false, modelId };
+  if (opts.calibMethod !== undefined) b.calibMethod = opts.calibMethod;
   if (opts.calib !== undefined) b.calibration = timed(opts.timings, 'calibration inputs', () => loadCalibrationDir(opts.calib!, g, opts.preprocess));
   if (opts.timings) b.phase = opts.timings.phase;
   return b;

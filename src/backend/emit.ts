@@ -6,9 +6,9 @@ import type { Target } from '../../kernels/target.js';
 import type { QDType } from '../../kernels/types.js';
 import type { Graph } from '../ir/graph.js';
 import { isActivation } from '../ir/optable.js';
-import { collectRangesMany, defaultSampleCount, DEFAULT_CALIB_SEED, foldBatchNorm, narrowRanges, randomSamples } from '../quant/index.js';
+import { collectRangesMany, defaultSampleCount, DEFAULT_CALIB_SEED, foldBatchNorm, HistogramSet, narrowRanges, randomSamples } from '../quant/index.js';
 import { producers } from '../ir/graph.js';
-import type { BnFoldResult, CalibrationInfo, Ranges, Sample } from '../quant/index.js';
+import type { BnFoldResult, CalibMethod, CalibrationInfo, Ranges, Sample, ValueHistogram } from '../quant/index.js';
 import { emitParamsHeader } from './header.js';
 import { lowerGraph, sortKeys } from './lower.js';
 import type { Lowering } from './lower.js';
@@ -35,6 +35,8 @@ export interface BackendOptions {
   exact?: boolean;
   /** Calibration inputs (e.g. loadCalibrationDir); default: seeded standard-normal random inputs. */
   calibration?: CalibrationData;
+  /** How an activation's observed values become its range (default DEFAULT_CALIB_METHOD; docs/quantization.md). */
+  calibMethod?: CalibMethod;
   /** Seed and count of the default random calibration inputs. */
   seed?: number;
   samples?: number;
@@ -66,7 +68,7 @@ export interface BackendReport {
     timeline: number[];
   };
   fusion: FusionVerdict[];
-  calibration: CalibrationInfo;
+  calibration: CalibrationInfo & { method: CalibMethod };
   rewrites: { batchNormFolded: number; batchNormAsDepthwise: number; views: number; verdictFallbacks: number };
   /** Wall time and memory per phase of the compile (only when timings were asked for: they differ run to run). */
   timings?: Record<string, string | number>[];
@@ -87,7 +89,16 @@ export interface Artifacts {
 // object are reused when the same graph is compiled again (every preset, int8 and int16, fused and --no-fuse).
 const bnMemo = new WeakMap<Graph, BnFoldResult>();
 const sampleMemo = new WeakMap<Graph, Map<string, CalibrationData>>();
-const rangeMemo = new WeakMap<readonly Sample[], WeakMap<Graph, Ranges>>();
+const rangeMemo = new WeakMap<readonly Sample[], WeakMap<Graph, Observed>>();
+
+/** What calibration saw of one graph: min/max of every value, and (when a method needed them) value histograms. */
+interface Observed {
+  raw: Ranges;
+  hist?: Map<string, ValueHistogram>;
+}
+
+/** Activation ranges by min-max unless the caller chooses; measured on the shared real models (docs/quantization.md). */
+export const DEFAULT_CALIB_METHOD: CalibMethod = 'minmax';
 
 function foldBn(g: Graph): BnFoldResult {
   let r = bnMemo.get(g);
@@ -110,14 +121,24 @@ function calibrationOf(g: Graph, opts: BackendOptions): CalibrationData {
   return c;
 }
 
-/** Ranges of each graph; graphs calibrated together share their common float evaluation. */
-function rangesOf(graphs: Graph[], samples: readonly Sample[]): Ranges[] {
+/**
+ * Ranges of each graph by a calibration method; graphs calibrated together share their common float evaluation.
+ * Histograms are collected only for methods that need them (min-max needs only the running min/max).
+ */
+function rangesOf(graphs: Graph[], samples: readonly Sample[], method: CalibMethod, dtype: QDType): Ranges[] {
   let m = rangeMemo.get(samples);
   if (!m) rangeMemo.set(samples, (m = new WeakMap()));
   const memo = m;
-  const missing = graphs.filter((g, i) => !memo.has(g) && graphs.indexOf(g) === i);
-  if (missing.length > 0) collectRangesMany(missing, samples).forEach((r, i) => memo.set(missing[i]!, r));
-  return graphs.map((g) => memo.get(g)!);
+  const needHist = method !== 'minmax';
+  const missing = graphs.filter((g, i) => (!memo.has(g) || (needHist && !memo.get(g)!.hist)) && graphs.indexOf(g) === i);
+  if (missing.length > 0) {
+    const hs = needHist ? new HistogramSet(missing.length) : undefined;
+    collectRangesMany(missing, samples, hs?.observe).forEach((r, i) => memo.set(missing[i]!, hs ? { raw: r, hist: hs.perGraph[i]! } : { raw: r }));
+  }
+  return graphs.map((g) => {
+    const o = memo.get(g)!;
+    return o.hist ? HistogramSet.rangesOf(o.hist, method, dtype, o.raw) : o.raw;
+  });
 }
 
 /**
@@ -157,12 +178,13 @@ export function compileGraph(g: Graph, target: Target, opts: BackendOptions = {}
   const phase = opts.phase ?? (<T>(_name: string, fn: () => T): T => fn());
   const dtype = opts.dtype ?? 'int8';
   const modelId = opts.modelId ?? g.name;
+  const method = opts.calibMethod ?? DEFAULT_CALIB_METHOD;
   const fusedBn = phase('batchnorm folding', () => foldBn(g));
   const unfusedBn = opts.unfused ? phase('batchnorm folding', () => foldBn(opts.unfused!)) : fusedBn;
   const { calib, fusedRanges, unfusedRanges } = phase('calibration', () => {
     const calib = calibrationOf(unfusedBn.graph, opts);
     const graphs = opts.unfused ? [unfusedBn.graph, fusedBn.graph] : [unfusedBn.graph];
-    const [rawUnfused, rawFused = rawUnfused] = rangesOf(graphs, calib.samples) as [Ranges, Ranges?];
+    const [rawUnfused, rawFused = rawUnfused] = rangesOf(graphs, calib.samples, method, dtype) as [Ranges, Ranges?];
     const unfusedRanges = narrowRanges(unfusedBn.graph, rawUnfused);
     const fusedRanges = opts.unfused ? alignRanges(fusedBn.graph, unfusedBn.graph, narrowRanges(fusedBn.graph, rawFused), unfusedRanges) : unfusedRanges;
     return { calib, fusedRanges, unfusedRanges };
@@ -189,7 +211,7 @@ export function compileGraph(g: Graph, target: Target, opts: BackendOptions = {}
       paramBytes: lowering.paramsBin.length, timeline: mem.timeline,
     },
     fusion: verdict.verdicts,
-    calibration: calib.info,
+    calibration: { ...calib.info, method },
     rewrites: {
       batchNormFolded: fusedBn.folded, batchNormAsDepthwise: fusedBn.converted, views: st.views,
       verdictFallbacks: verdict.verdicts.filter((v) => !v.accepted).length,

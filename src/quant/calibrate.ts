@@ -135,11 +135,14 @@ function bindSample(g: Graph, sample: Sample): Map<string, Tensor> {
   return env;
 }
 
+/** Sees every runtime value of graph `graphIndex` on every sample (calibration methods build histograms from it). */
+export type ValueObserver = (graphIndex: number, name: string, t: Tensor) => void;
+
 /**
  * Ranges of several graphs over the same samples. Values structurally shared with an earlier graph are not
  * recomputed: the unfused and fused graphs of one model cost little more than one float run per sample.
  */
-export function collectRangesMany(graphs: readonly Graph[], samples: readonly Sample[]): Ranges[] {
+export function collectRangesMany(graphs: readonly Graph[], samples: readonly Sample[], observe?: ValueObserver): Ranges[] {
   if (samples.length === 0) throw new DspcError('E_USAGE', 'calibration needs at least one input sample');
   const ids = new ValueIds();
   const idMaps = graphs.map((g) => idsOf(g, ids));
@@ -149,7 +152,10 @@ export function collectRangesMany(graphs: readonly Graph[], samples: readonly Sa
     graphs.forEach((g, gi) => {
       const idm = idMaps[gi]!;
       const env = bindSample(g, sample);
-      for (const [k, t] of env) widen(all[gi]!, k, t);
+      for (const [k, t] of env) {
+        widen(all[gi]!, k, t);
+        observe?.(gi, k, t);
+      }
       const get = (v: string): Tensor | undefined => env.get(v) ?? g.initializers.get(v) ?? shared.get(idm.get(v) ?? -1);
       for (const n of g.nodes) {
         const known = n.outputs.map((o) => (o ? shared.get(idm.get(o)!) : undefined));
@@ -160,6 +166,7 @@ export function collectRangesMany(graphs: readonly Graph[], samples: readonly Sa
           env.set(o, t);
           shared.set(idm.get(o)!, t);
           widen(all[gi]!, o, t);
+          observe?.(gi, o, t);
         });
       }
     });

@@ -138,8 +138,9 @@ describe('images as calibration samples and CLI inputs', () => {
   });
 
   it('compile --calib DIR --preprocess calibrates on images; run takes an image input', () => {
-    const r = json<{ report?: unknown }>(dspc(['compile', zoo('tiny_cnn'), '--calib', images, '--preprocess', 'layout=nchw,mean=0.485,0.456,0.406,std=0.229,0.224,0.225', '--json']));
+    const r = json<{ report?: unknown }>(dspc(['compile', zoo('tiny_cnn'), '--calib', images, '--preprocess', 'layout=nchw,mean=0.485,0.456,0.406,std=0.229,0.224,0.225', '--calib-method', 'percentile', '--json']));
     expect(JSON.stringify(r)).toContain('"source":"files"');
+    expect(JSON.stringify(r)).toContain('"method":"percentile"');
     const run = json<{ outputs: { shape: number[] }[] }>(dspc(['run', zoo('tiny_cnn'), '--input', path.join(images, 'coffee.png'), '--preprocess', 'scale=0.0039215686', '--json']));
     expect(run.outputs[0]!.shape.length).toBeGreaterThan(0);
   });

@@ -21,6 +21,7 @@ export interface CompileFlags extends CommonFlags, LimitFlags {
   dtype: 'int8' | 'int16';
   exact?: boolean;
   calib?: string;
+  calibMethod: 'minmax' | 'percentile' | 'mse' | 'entropy';
   preprocess?: string;
   input?: string[];
   simulate?: boolean;
@@ -41,6 +42,7 @@ export function registerCompile(program: Command): void {
       .addOption(new Option('--dtype <type>', 'activation type of the program').choices(['int8', 'int16']).default('int8'))
       .option('--exact', 'accept only merges that are bit-exact on every input code (default: never further from float than the chain)')
       .option('--calib <dir>', 'calibration inputs: a directory of .pb tensors and/or PNG/JPEG images (default: seeded random inputs)')
+      .addOption(new Option('--calib-method <method>', 'how activation ranges come from the calibration values (weights: per-channel max always)').choices(['minmax', 'percentile', 'mse', 'entropy']).default('minmax'))
       .option('-i, --input <file>', 'reference input (.pb or PNG/JPEG) the simulation and accuracy figures use; repeat per input (default: seeded random)', collect)
       .option('--simulate', 'estimate cycles of the fused, unfused and ideal programs and print the per-kernel table')
       .option('--report <file.html>', 'write a self-contained HTML report (graphs, cycle timeline, memory, tables)')
@@ -57,6 +59,7 @@ export function registerCompile(program: Command): void {
       const opts = {
         ...(spec ? { preprocess: spec } : {}),
         ...(flags.input?.length ? { inputs: flags.input } : {}),
+        calibMethod: flags.calibMethod,
         target: flags.target, fuse: flags.fuse, dtype: flags.dtype, exact: flags.exact === true, force: flags.force === true,
         // the report's timeline needs cycle estimates even without --simulate (the bit-accurate run only with it)
         simulate: flags.simulate === true || flags.report !== undefined, functional: flags.simulate === true, onProgress: out.progress,
