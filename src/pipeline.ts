@@ -83,6 +83,11 @@ export interface OptimizeOptions extends LoadOptions {
   target?: TargetSpec;
   /** Verify the graph after every pass, naming the pass that broke it (tests and DSPC_DEBUG runs). */
   verifyEachPass?: boolean;
+  /**
+   * Merges must reproduce the chain's float32 result (`--strict-float`). Default: a merge is accepted when its result is
+   * never further from the chain's real-arithmetic value than the chain's float32 result (docs/fusion.md).
+   */
+  strictFloat?: boolean;
 }
 
 export interface OptimizeResult {
@@ -95,8 +100,8 @@ export interface OptimizeResult {
   target: Target;
 }
 
-export function passContext(target: Target, verify: boolean): PassContext {
-  return { target: { name: target.id, activationKernels: activationKernelOps(target) }, verify };
+export function passContext(target: Target, verify: boolean, strictFloat = false): PassContext {
+  return { target: { name: target.id, activationKernels: activationKernelOps(target) }, verify, strictFloat };
 }
 
 /** Run the graph passes for a target; the result is verified. */
@@ -104,7 +109,7 @@ export function optimize(model: string | Graph, opts: OptimizeOptions = {}): Opt
   const { graph: source, file } = graphOf(model, opts);
   const target = resolveTarget(opts.target);
   const verify = opts.verifyEachPass ?? process.env['DSPC_DEBUG'] === '1';
-  const { graph, report } = timed(opts.timings, 'passes', () => optimizeGraph(source, passContext(target, verify)));
+  const { graph, report } = timed(opts.timings, 'passes', () => optimizeGraph(source, passContext(target, verify, opts.strictFloat === true)));
   verifyGraph(graph, { stage: 'optimize', file });
   return { source, graph, report, target };
 }
@@ -204,7 +209,7 @@ export async function compile(modelPath: string, opts: CompileOptions = {}): Pro
 
   // 2. optimize: the graph passes; --no-fuse runs none, so the imported graph is also the unfused baseline
   const verify = opts.verifyEachPass ?? process.env['DSPC_DEBUG'] === '1';
-  const optimized = fuse ? naming(modelPath, () => timed(t, 'passes', () => optimizeGraph(source, passContext(target, verify)))) : { graph: source, report: unchangedReport(source) };
+  const optimized = fuse ? naming(modelPath, () => timed(t, 'passes', () => optimizeGraph(source, passContext(target, verify, opts.strictFloat === true)))) : { graph: source, report: unchangedReport(source) };
   if (fuse) verifyGraph(optimized.graph, { stage: 'optimize', file: modelPath });
 
   // 3-7. quantize/calibrate -> fusion verdicts -> kernel selection and lowering -> emission, for the program and

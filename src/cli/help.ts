@@ -14,3 +14,7 @@ export function passesHelp(): string {
   const lines = PASSES.map((p) => `  ${p.name.padEnd(width)}  ${p.description}`);
   return `\nGraph passes, in order:\n${lines.join('\n')}`;
 }
+
+/** `--strict-float` (optimize, compile): the float policy of merges, docs/fusion.md "Exactness in float32". */
+export const STRICT_FLOAT_HELP =
+  'merge only where the fused float32 result equals the chain\'s (default: never further from real arithmetic than the chain, so an overflow inside a chain does not block its merge)';

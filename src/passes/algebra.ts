@@ -67,6 +67,13 @@ export class Branch {
   roundings = 0;
   /** Values may be +-inf (an infinite input constant or an overflow), where 0 * inf makes NaN. */
   inf: boolean;
+  /** Of those, the input's own infinities (real arithmetic has them too) are still possible: not only an overflow's. */
+  private inputInf: boolean;
+  /**
+   * A zero slope met a value that is infinite only because the chain overflowed: the chain computes NaN where real
+   * arithmetic (and a fused kernel) gives 0. Refused under the strict policy only.
+   */
+  overflowNaN = false;
   /** Values straddled 0 before a slope (cannot happen on a half-line; kept as a guard against rounding surprises). */
   broken = false;
   readonly dlo: number;
@@ -76,6 +83,7 @@ export class Branch {
     this.dlo = dlo;
     this.dhi = dhi;
     this.inf = inf && (dlo === -Infinity || dhi === Infinity);
+    this.inputInf = this.inf;
     this.dead = !(dlo <= dhi);
     this.ulo = dlo;
     this.uhi = dhi;
@@ -109,7 +117,10 @@ export class Branch {
     if (this.vhi() > 0) this.broken = true;
     if (a === 0) {
       // 0 * an overflowed (infinite) chain value is NaN: the chain then computes something no kernel does
-      if (!relu && this.inf) this.broken = true;
+      if (!relu && this.inf) {
+        if (this.inputInf) this.broken = true;
+        else this.overflowNaN = true;
+      }
       this.setConst(0);
       return;
     }
@@ -161,6 +172,7 @@ export class Branch {
     if (vh <= 0 ? this.l > -Infinity : this.h < Infinity) {
       this.o = Infinity;
       this.inf = false;
+      this.inputInf = false;
     }
   }
 
@@ -169,25 +181,36 @@ export class Branch {
     if (e.lo !== -Infinity || e.hi !== Infinity) this.clamp(Math.min(e.lo, e.hi), e.hi);
   }
 
-  /** Why one float32 multiplication by fround(s) would not reproduce the chain, or null when it does (docs/fusion.md). */
-  inexactness(): string | null {
-    if (this.broken) return 'the chain computes NaN (0 * inf) or mixes signs on one half-line';
+  /**
+   * Why one float32 multiplication by fround(s) would not be acceptable, or null when it is (docs/fusion.md).
+   * `strict`: the fused value must equal the chain's float32 result (within 1e-6); otherwise it must never be further
+   * from the chain's real-arithmetic value than the chain's own float32 result is, so what only the chain suffers
+   * (overflow later shrunk, underflow later amplified, a NaN from 0 * an overflow, many roundings) is no reason.
+   */
+  inexactness(strict: boolean): string | null {
+    if (this.broken || (strict && this.overflowNaN)) return 'the chain computes NaN (0 * inf) or mixes signs on one half-line';
     if (this.dead || this.isConst) return null;
-    if (this.roundings > MAX_ROUNDINGS) return `${this.roundings} sequential slope products round differently from one`;
-    if (this.err > MAX_UNDERFLOW_GAIN) return `a slope amplifies a float32 underflow of an earlier one by ${fmtG(this.err)}`;
-    if (this.o < 1) return `an earlier slope may overflow float32 before a later one shrinks it by ${fmtG(this.o)}`;
+    if (strict) {
+      if (this.roundings > MAX_ROUNDINGS) return `${this.roundings} sequential slope products round differently from one`;
+      if (this.err > MAX_UNDERFLOW_GAIN) return `a slope amplifies a float32 underflow of an earlier one by ${fmtG(this.err)}`;
+      if (this.o < 1) return `an earlier slope may overflow float32 before a later one shrinks it by ${fmtG(this.o)}`;
+    }
     const k = f32(this.s);
+    // both refusals below are about the fused kernel's own error against real arithmetic, under either policy
     if (!Number.isFinite(k)) return `the fused slope ${fmtG(this.s)} overflows float32`;
-    if (this.underflowError() > MAX_UNDERFLOW_GAIN) return `the fused slope ${fmtG(this.s)} is not a normal float32`;
+    if (this.underflowError(false) > MAX_UNDERFLOW_GAIN) return `the fused slope ${fmtG(this.s)} is not a normal float32`;
     return null;
   }
 
-  /** Bound on |chain - fused| in units of 2^-150 (subnormal roundings, and a fused slope that is itself subnormal). */
-  underflowError(): number {
+  /**
+   * Bound in units of 2^-150 on the deviation a merge brings: the fused slope's own subnormal rounding, plus under the
+   * strict policy the chain's subnormal roundings the fused kernel would not reproduce.
+   */
+  underflowError(strict: boolean): number {
     if (this.dead || this.isConst) return 0;
     const k = f32(this.s);
     const kErr = k !== this.s && Math.abs(k) < FLT_MIN_NORMAL ? Math.max(Math.abs(this.dlo), Math.abs(this.dhi)) : 0;
-    return this.err + kErr;
+    return (strict ? this.err : 0) + kErr;
   }
 }
 
@@ -261,13 +284,13 @@ export class ElemChain {
     return [canon(this.neg), canon(this.pos)];
   }
 
-  inexactness(): string | null {
-    return this.neg.inexactness() ?? this.pos.inexactness();
+  inexactness(strict: boolean): string | null {
+    return this.neg.inexactness(strict) ?? this.pos.inexactness(strict);
   }
 
-  /** Bound on |chain - fused| in units of 2^-150; later kernels may amplify it (see chains.ts). */
-  underflowError(): number {
-    return Math.max(this.neg.underflowError(), this.pos.underflowError());
+  /** Bound on the merge's deviation in units of 2^-150; later kernels may amplify it (see chains.ts). */
+  underflowError(strict: boolean): number {
+    return Math.max(this.neg.underflowError(strict), this.pos.underflowError(strict));
   }
 
   /** Whether the output may hold +-inf. */

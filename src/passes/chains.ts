@@ -200,12 +200,13 @@ export function composeSegment(work: Work, ranges: RangeAnalysis, members: reado
  * subnormal-range deviation, times what the rest of the chain may amplify it by, stays below FLT_MIN_NORMAL.
  */
 function judge(
-  c: Composite, members: readonly Member[], from: number, to: number, kernels: readonly string[], gainAfter: number,
+  c: Composite, members: readonly Member[], from: number, to: number, policy: Policy, gainAfter: number,
 ): ChoiceResult {
-  const r = chooseKernel(c, kernels);
+  const { kernels, strict } = policy;
+  const r = chooseKernel(c, kernels, { strict });
   if (!r.ok || from === to) return r;
   let dev = 0;
-  for (const e of c.elems) dev = Math.max(dev, e.underflowError());
+  for (const e of c.elems) dev = Math.max(dev, e.underflowError(strict));
   if (dev * gainAfter > MAX_UNDERFLOW_GAIN) {
     return { ok: false, reason: `not exact in float32: later slopes (x${gainAfter.toPrecision(3)}) would amplify its underflow rounding` };
   }
@@ -217,14 +218,21 @@ function judge(
   return r;
 }
 
+/** What a plan depends on besides the chain: the target's kernels (cheapest first) and the float policy. */
+export interface Policy {
+  kernels: readonly string[];
+  strict: boolean;
+}
+
 /** Segments of one cut-free piece: the whole piece when it composes, else the fewest segments (dynamic programming). */
 function planPiece(
-  work: Work, ranges: RangeAnalysis, ms: readonly Member[], a: number, b: number, kernels: readonly string[],
+  work: Work, ranges: RangeAnalysis, ms: readonly Member[], a: number, b: number, policy: Policy,
   gainAfter: Float64Array,
 ): Segment[] {
+  const kernels = policy.kernels;
   const tryRange = (j: number, i: number): { c: Composite; r: ChoiceResult } => {
     const c = composeSegment(work, ranges, ms, j, i);
-    return { c, r: judge(c, ms, j, i, kernels, gainAfter[i]!) };
+    return { c, r: judge(c, ms, j, i, policy, gainAfter[i]!) };
   };
   if (b - a < MAX_SEGMENT) {
     const whole = tryRange(a, b);
@@ -284,12 +292,12 @@ export class PlanCache {
   private readonly rangeIds = new WeakMap<ChannelRange, number>();
   private readonly rangeIdByText = new Map<string, number>();
 
-  constructor(private readonly work: Work, private readonly ranges: RangeAnalysis, private readonly kernels: readonly string[]) {}
+  constructor(private readonly work: Work, private readonly ranges: RangeAnalysis, private readonly policy: Policy) {}
 
   plan(chain: Chain): Segment[] {
     const leaf = this.leaf(chain);
     if (!leaf.plan) {
-      leaf.plan = planChain(this.work, this.ranges, { ...chain, cut: chain.cut.map((c) => (c ? CUT : null)) }, this.kernels);
+      leaf.plan = planChain(this.work, this.ranges, { ...chain, cut: chain.cut.map((c) => (c ? CUT : null)) }, this.policy);
     }
     const algebra = leaf.plan;
     // the cached segments carry no node names: this chain's cut reasons go into fresh copies (read-only otherwise)
@@ -335,7 +343,7 @@ function step(t: TrieNode, k: number): TrieNode {
 }
 
 /** Segments of a chain: forced cuts first, then the algebra splits what does not compose. */
-export function planChain(work: Work, ranges: RangeAnalysis, chain: Chain, kernels: readonly string[]): Segment[] {
+export function planChain(work: Work, ranges: RangeAnalysis, chain: Chain, policy: Policy): Segment[] {
   const segs: Segment[] = [];
   let a = 0;
   const ms = chain.members;
@@ -347,7 +355,7 @@ export function planChain(work: Work, ranges: RangeAnalysis, chain: Chain, kerne
   }
   for (let i = 0; i < ms.length; i++) {
     if (i < ms.length - 1 && !chain.cut[i]) continue;
-    const piece = planPiece(work, ranges, ms, a, i, kernels, gainAfter);
+    const piece = planPiece(work, ranges, ms, a, i, policy, gainAfter);
     if (chain.cut[i]) piece[piece.length - 1]!.reason ||= chain.cut[i]!;
     segs.push(...piece);
     a = i + 1;

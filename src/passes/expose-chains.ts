@@ -127,7 +127,7 @@ function compose(work: Work, forms: ActForm[], input: string, dom: ChannelRange)
 }
 
 /** The first direction (cheaper side first) in which the pair crosses the path and merges into an allowed kernel. */
-function planMove(work: Work, ranges: RangeAnalysis, site: Site, kernels: readonly string[]): Move | string {
+function planMove(work: Work, ranges: RangeAnalysis, site: Site, kernels: readonly string[], strict: boolean): Move | string {
   const x = work.resolve(site.a.node.inputs[0]!);
   const t = work.resolve(site.b.node.inputs[0]!);
   const downFirst = numel(work.info(t)!.shape) <= numel(work.info(x)!.shape);
@@ -146,7 +146,7 @@ function planMove(work: Work, ranges: RangeAnalysis, site: Site, kernels: readon
     let c: Composite;
     if (dir === 'up') c = compose(work, [site.a.form, f], x, ranges.rangeOf(x));
     else c = compose(work, [f, site.b.form], t, downDomain(work, ranges, site, x));
-    const r = chooseKernel(c, kernels);
+    const r = chooseKernel(c, kernels, { strict });
     const worst = Math.max(kernelRank(site.a.node.op, kernels), kernelRank(site.b.node.op, kernels));
     if (r.ok && kernelRank(r.choice.op, kernels) <= worst) return { dir, composite: c, result: r };
     why = r.ok ? `the merged ${r.choice.op} would cost more` : r.reason;
@@ -218,7 +218,7 @@ export function applyExposeChains(work: Work, ctx: PassContext): PassStats {
     for (let s = 0; s < work.slots.length; s++) {
       const site = siteAt(work, s);
       if (!site) continue;
-      const mv = planMove(work, ranges, site, kernels);
+      const mv = planMove(work, ranges, site, kernels, ctx.strictFloat === true);
       if (typeof mv === 'string') continue; // moving would not let the pair merge: nothing moves
       if (mv.result.choice.op === 'removed' && mv.dir === 'down' && !canHandOver(work, work.resolve(site.b.node.inputs[0]!), site.b.node.outputs[0]!)) continue;
       const result = applyMove(work, ranges, site, mv);

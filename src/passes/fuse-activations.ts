@@ -20,13 +20,13 @@ function rewrites(chain: Chain, seg: Segment, kernels: readonly string[]): boole
 }
 
 /** Removal needs the output name to move; where it cannot (a graph input feeds a graph output), pick a kernel instead. */
-function applicable(work: Work, chain: Chain, seg: Segment, kernels: readonly string[]): ChoiceResult | null {
+function applicable(work: Work, chain: Chain, seg: Segment, kernels: readonly string[], strict: boolean): ChoiceResult | null {
   const r = seg.result!;
   if (!r.ok || r.choice.op !== 'removed') return r;
   const input = work.resolve(chain.members[seg.from]!.node.inputs[0]!);
   const output = chain.members[seg.to]!.node.outputs[0]!;
   if (canHandOver(work, input, output)) return r;
-  const alt = chooseKernel(seg.composite!, kernels, { removal: false });
+  const alt = chooseKernel(seg.composite!, kernels, { removal: false, strict });
   return alt.ok ? alt : null;
 }
 
@@ -43,7 +43,8 @@ export function applyFuseActivations(work: Work, ctx: PassContext): PassStats {
   const stats: PassStats = { rules: {} };
   const kernels = ctx.target.activationKernels;
   const ranges = new RangeAnalysis(work);
-  const cache = new PlanCache(work, ranges, kernels);
+  const strict = ctx.strictFloat === true;
+  const cache = new PlanCache(work, ranges, { kernels, strict });
   // chains are disjoint: editing one leaves the others' fan-out facts and input ranges as they were (values keep
   // their meaning; a removed segment's output is renamed, and plans read names through work.resolve)
   forEachChain(work, (chain) => {
@@ -55,7 +56,7 @@ export function applyFuseActivations(work: Work, ctx: PassContext): PassStats {
     const sources = new Array<string[] | undefined>(segs.length);
     for (let i = 0; i < segs.length; i++) {
       const seg = segs[i]!;
-      let r = rewrites(chain, seg, kernels) ? applicable(work, chain, seg, kernels) : null;
+      let r = rewrites(chain, seg, kernels) ? applicable(work, chain, seg, kernels, strict) : null;
       // a lone node whose removal was traded for a kernel keeps its own unless the kernel is cheaper
       const own = chain.members[seg.from]!.node.op;
       if (r?.ok && seg.to === seg.from && r.choice.op !== 'removed' && !(kernelRank(r.choice.op, kernels) < kernelRank(own, kernels))) r = null;

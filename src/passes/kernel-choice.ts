@@ -135,11 +135,12 @@ export function describeComposite(c: Composite): string {
 
 /**
  * The cheapest kernel of `kernels` (cheapest first) that computes the composite exactly; removal beats every kernel.
- * Fails with a reason when float32 rounding of the composition differs from the chain or no listed kernel fits.
+ * Fails with a reason when the float32 policy refuses the composition (`strict`: it must reproduce the chain's float32
+ * rounding; default: never further from real arithmetic than the chain) or no listed kernel fits.
  */
-export function chooseKernel(c: Composite, kernels: readonly string[], opts: { removal?: boolean } = {}): ChoiceResult {
+export function chooseKernel(c: Composite, kernels: readonly string[], opts: { removal?: boolean; strict?: boolean } = {}): ChoiceResult {
   for (const e of c.elems) {
-    const why = e.inexactness();
+    const why = e.inexactness(opts.strict === true);
     if (why) return { ok: false, reason: `not exact in float32: ${why}` };
   }
   const canons = c.elems.map((e) => e.canon());

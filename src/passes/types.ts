@@ -18,6 +18,12 @@ export interface PassContext {
   target: PassTargetInfo;
   /** Verify the graph after every pass (tests and --debug); the failure names the pass. */
   verify: boolean;
+  /**
+   * Float policy of merges (docs/fusion.md, "Exactness in float32"). true: a merge must reproduce the chain's float32
+   * result (`--strict-float`). Default: the fused result is never further from the chain's real-arithmetic value than
+   * the chain's own float32 result, so an overflow or underflow inside the chain no longer blocks a merge.
+   */
+  strictFloat?: boolean;
 }
 
 /** One fused or examined activation chain, as reported by `dspc optimize --json`. */

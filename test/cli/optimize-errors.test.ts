@@ -4,6 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { exportOnnx } from '../../src/frontend/index.js';
+import { GraphBuilder } from '../../src/ir/builder.js';
 import { PASSES } from '../../src/passes/registry.js';
 import { chain, DEMO, dspc, expectOneLineError, json, REPO, tmpDir } from './helpers.js';
 
@@ -57,6 +59,21 @@ describe('dspc optimize', () => {
     for (const ch of rep.chains) expect(ch.reason).toMatch(/^no kernel of the target computes /);
     const ops = (r: string): Record<string, number> => json<{ ops: Record<string, number> }>(dspc(['inspect', r, '--json'])).ops;
     expect([ops(c.model).PRelu, ops(out).PRelu]).toEqual([1, 1]); // the source's PRelu stays; none is made
+  });
+
+  // the seed's central case, k1 > 1 then k2: merged by default, refused under --strict-float (1.5x may overflow first)
+  it('--strict-float keeps the old float policy; the default merges a chain whose float32 run may overflow', () => {
+    const b = new GraphBuilder('k1_above_1');
+    const x = b.input('x', 'float32', [1, 2, 2, 2]);
+    b.output(b.node('LeakyRelu', [b.node('LeakyRelu', [x], { alpha: 1.5 }, { name: 'a' })], { alpha: 0.2 }, { name: 'b' }));
+    const dir = tmpDir('opt-strict');
+    const model = path.join(dir, 'm.onnx');
+    fs.writeFileSync(model, exportOnnx(b.build()));
+    const loose = json<OptimizeJson>(dspc(['optimize', model, '-o', path.join(dir, 'a.onnx'), '--json']));
+    expect(loose.chains).toEqual([{ nodes: ['a', 'b'], result: 'LeakyRelu' }]);
+    const strict = json<OptimizeJson>(dspc(['optimize', model, '-o', path.join(dir, 'b.onnx'), '--strict-float', '--json']));
+    expect(strict.activations).toEqual({ before: 2, after: 2 });
+    expect(strict.chains[0]!.reason).toMatch(/may overflow float32 before a later one shrinks it/);
   });
 
   it('--help lists every registered pass with its description', () => {

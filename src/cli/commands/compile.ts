@@ -9,7 +9,7 @@ import { DspcError } from '../../ir/errors.js';
 import { addCommonFlags, addLimitFlags, addPreprocessFlag, collect, limitsOf, outputFor } from '../common.js';
 import type { CommonFlags, LimitFlags } from '../common.js';
 import { writeFileAtomic } from '../fsutil.js';
-import { passesHelp, targetOptionFor } from '../help.js';
+import { STRICT_FLOAT_HELP, passesHelp, targetOptionFor } from '../help.js';
 import { buildReportInput, dotFor } from '../report/build.js';
 import { renderReportHtml } from '../report/html.js';
 import { compileJson, printCompile } from '../summary.js';
@@ -20,6 +20,7 @@ export interface CompileFlags extends CommonFlags, LimitFlags {
   fuse: boolean;
   dtype: 'int8' | 'int16';
   exact?: boolean;
+  strictFloat?: boolean;
   calib?: string;
   calibMethod: 'minmax' | 'percentile' | 'mse' | 'entropy';
   preprocess?: string;
@@ -41,6 +42,7 @@ export function registerCompile(program: Command): void {
       .option('--no-fuse', 'skip the activation-fusion passes (the baseline the report compares against)')
       .addOption(new Option('--dtype <type>', 'activation type of the program').choices(['int8', 'int16']).default('int8'))
       .option('--exact', 'accept only merges that are bit-exact on every input code (default: never further from float than the chain)')
+      .option('--strict-float', STRICT_FLOAT_HELP)
       .option('--calib <dir>', 'calibration inputs: a directory of .pb tensors and/or PNG/JPEG images (default: seeded random inputs)')
       .addOption(new Option('--calib-method <method>', 'how activation ranges come from the calibration values (weights: per-channel max always)').choices(['minmax', 'percentile', 'mse', 'entropy']).default('minmax'))
       .option('-i, --input <file>', 'reference input (.pb or PNG/JPEG) the simulation and accuracy figures use; repeat per input (default: seeded random)', collect)
@@ -60,7 +62,7 @@ export function registerCompile(program: Command): void {
         ...(spec ? { preprocess: spec } : {}),
         ...(flags.input?.length ? { inputs: flags.input } : {}),
         calibMethod: flags.calibMethod,
-        target: flags.target, fuse: flags.fuse, dtype: flags.dtype, exact: flags.exact === true, force: flags.force === true,
+        target: flags.target, fuse: flags.fuse, dtype: flags.dtype, exact: flags.exact === true, strictFloat: flags.strictFloat === true, force: flags.force === true,
         // the report's timeline needs cycle estimates even without --simulate (the bit-accurate run only with it)
         simulate: flags.simulate === true || flags.report !== undefined, functional: flags.simulate === true, onProgress: out.progress,
         ...(flags.out !== undefined ? { out: flags.out } : {}),

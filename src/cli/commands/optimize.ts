@@ -8,13 +8,14 @@ import { DspcError } from '../../ir/errors.js';
 import { addCommonFlags, addLimitFlags, limitsOf, outputFor } from '../common.js';
 import type { CommonFlags, LimitFlags } from '../common.js';
 import { writeFileAtomic } from '../fsutil.js';
-import { passesHelp, targetOptionFor } from '../help.js';
+import { STRICT_FLOAT_HELP, passesHelp, targetOptionFor } from '../help.js';
 import { chainsTable, modelLabel, opLookup, rulesTable } from '../tables.js';
 import type { Output } from '../term.js';
 
 interface OptimizeFlags extends CommonFlags, LimitFlags {
   out?: string;
   target: string;
+  strictFloat?: boolean;
 }
 
 export function registerOptimize(program: Command): void {
@@ -24,13 +25,14 @@ export function registerOptimize(program: Command): void {
       .description('run the graph passes (activation-chain fusion) and write the optimized model as ONNX')
       .argument('<in.onnx>', 'ONNX model file')
       .option('-o, --out <out.onnx>', 'where to write the optimized model')
+      .option('--strict-float', STRICT_FLOAT_HELP)
       .addOption(targetOptionFor()),
   ))
     .addHelpText('after', () => passesHelp())
     .action((model: string, flags: OptimizeFlags) => {
       const out = outputFor(flags);
       if (!flags.out) throw new DspcError('E_USAGE', 'optimize needs -o/--out <out.onnx>');
-      const res = optimize(model, { target: flags.target, ...limitsOf(flags), timings: out.timings });
+      const res = optimize(model, { target: flags.target, strictFloat: flags.strictFloat === true, ...limitsOf(flags), timings: out.timings });
       writeFileAtomic(flags.out, toOnnx(res.graph));
       if (flags.json) out.json(res.report);
       else printOptimize(out, res, model, flags.out);
