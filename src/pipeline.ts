@@ -17,6 +17,7 @@ import { graphStats } from './ir/stats.js';
 import type { GraphStats } from './ir/stats.js';
 import type { Tensor } from './ir/tensor.js';
 import { verifyGraph } from './ir/verify.js';
+import { kernelAccuracy } from './accuracy.js';
 import { optimizeGraph } from './passes/index.js';
 import type { OptimizeReport } from './passes/index.js';
 import type { PassContext } from './passes/types.js';
@@ -135,6 +136,9 @@ export interface CompileOptions extends OptimizeOptions {
   calib?: string;
   /** How images (in `calib` and `inputs`) become input tensors: a spec or its text form (`layout=nchw,mean=...` or `@file.json`). */
   preprocess?: PreprocessArg;
+  /** Run the program bit-accurately on the reference input and report every kernel's output SQNR vs float in
+   *  report.json `accuracy` (default: when simulate with functional). */
+  accuracy?: boolean;
   /** Activation calibration method: minmax, percentile, mse or entropy (default: the backend's DEFAULT_CALIB_METHOD). */
   calibMethod?: CalibMethod;
   /** Reference input files (.pb or images, one per model input) instead of the seeded default input. */
@@ -230,6 +234,13 @@ export async function compile(modelPath: string, opts: CompileOptions = {}): Pro
     passReport: optimized.report, artifacts, reference, files: [],
   };
   if (baseline) result.baseline = baseline;
+
+  // per-kernel accuracy: the emitted program run bit-accurately on the reference input, every kernel output vs float
+  if (opts.accuracy ?? (opts.simulate === true && opts.functional !== false)) {
+    const inputs = new Map(reference.inputs.map((x) => [x.name, x.tensor]));
+    const kernels = naming(modelPath, () => timed(t, 'per-kernel accuracy', () => kernelAccuracy(artifacts.graph, programOf(artifacts, target), inputs)));
+    artifacts.report.accuracy = { input: given ? 'given' : 'default', kernels };
+  }
 
   // write everything in one atomic directory write
   // (report.json then carries the timings of every phase so far: asked for, they are the one non-deterministic part)

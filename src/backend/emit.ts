@@ -70,8 +70,32 @@ export interface BackendReport {
   fusion: FusionVerdict[];
   calibration: CalibrationInfo & { method: CalibMethod };
   rewrites: { batchNormFolded: number; batchNormAsDepthwise: number; views: number; verdictFallbacks: number };
+  /** Per-kernel SQNR against float on the reference input (when the compile ran the bit-accurate check). */
+  accuracy?: AccuracyReport;
   /** Wall time and memory per phase of the compile (only when timings were asked for: they differ run to run). */
   timings?: Record<string, string | number>[];
+}
+
+/** One invocation's output against float on the reference input (filled by the pipeline after lowering). */
+export interface KernelAccuracy {
+  /** Invocation index in schedule.json. */
+  index: number;
+  kernel: string;
+  node: string;
+  /** Epilogue activation applied in its output stage, if any. */
+  epilogue?: string;
+  /** The IR value compared (the invocation's first output). */
+  value: string;
+  dtype: string;
+  /** SQNR of the output against float, dB; null when not finite (no error at all, or an all-zero float output). */
+  sqnrDb: number | null;
+  maxAbsError: number;
+}
+
+export interface AccuracyReport {
+  /** Which input the figures are on: the compile's reference input (seeded default or given with --input). */
+  input: 'default' | 'given';
+  kernels: KernelAccuracy[];
 }
 
 export interface Artifacts {

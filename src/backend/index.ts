@@ -2,7 +2,7 @@
 // Contract: compileGraph/lowerGraph/fusionVerdicts are pure (no I/O); writeArtifacts is the only writer; loaders re-exported from kernels/artifacts.
 
 export { compileGraph, artifactFiles } from './emit.js';
-export type { Artifacts, BackendOptions, BackendReport, CalibrationData } from './emit.js';
+export type { AccuracyReport, Artifacts, BackendOptions, BackendReport, CalibrationData, KernelAccuracy } from './emit.js';
 export { lowerGraph } from './lower.js';
 export type { LowerOptions, LowerStats, Lowering } from './lower.js';
 export { fusionVerdicts } from './verdict.js';

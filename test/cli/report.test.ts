@@ -38,12 +38,14 @@ function loadInChromium(file: string): PageResult {
 describe('dspc compile --report / --dot', () => {
   let nodesBefore = 0;
   let nodesAfter = 0;
+  let invocations = 0;
 
   beforeAll(() => {
     const r = dspc(['compile', DEMO, '--report', html, '--dot', dot]);
     if (r.code !== 0) throw new Error(r.stderr);
     nodesBefore = json<{ nodes: number }>(dspc(['inspect', DEMO, '--json'])).nodes;
     nodesAfter = json<{ nodes: { after: number } }>(dspc(['optimize', DEMO, '-o', path.join(work, 'o.onnx'), '--json'])).nodes.after;
+    invocations = json<{ kernels: { after: number } }>(dspc(['compile', DEMO, '--json'])).kernels.after;
   });
 
   it('is one self-contained file: no external scripts, styles, images or fonts', () => {
@@ -57,6 +59,10 @@ describe('dspc compile --report / --dot', () => {
     expect(text.match(/<svg id="graph-(before|after)"/g)?.length).toBe(2);
     expect(text).toContain('class="chart timeline"');
     expect(text).toContain('class="chart memory"');
+    // and the per-kernel accuracy bars: one per invocation
+    const svg = /<svg class="chart accuracy"[\s\S]*?<\/svg>/.exec(text)?.[0] ?? '';
+    expect(svg.match(/<rect class="bar"/g)?.length).toBe(invocations);
+    expect(svg).toMatch(/dB<\/title>/);
     expect(text.match(/<g class="node op\b/g)?.length).toBe(nodesBefore + nodesAfter);
   });
 

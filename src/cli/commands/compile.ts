@@ -62,6 +62,8 @@ export function registerCompile(program: Command): void {
         ...(spec ? { preprocess: spec } : {}),
         ...(flags.input?.length ? { inputs: flags.input } : {}),
         calibMethod: flags.calibMethod,
+        // the report's per-kernel accuracy chart needs the bit-accurate run on the reference input
+        accuracy: flags.simulate === true || flags.report !== undefined,
         target: flags.target, fuse: flags.fuse, dtype: flags.dtype, exact: flags.exact === true, strictFloat: flags.strictFloat === true, force: flags.force === true,
         // the report's timeline needs cycle estimates even without --simulate (the bit-accurate run only with it)
         simulate: flags.simulate === true || flags.report !== undefined, functional: flags.simulate === true, onProgress: out.progress,

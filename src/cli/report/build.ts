@@ -146,6 +146,14 @@ export function buildReportInput(res: CompileResult): ReportInput {
     tables, notes: notes(res),
   };
   if (s) input.timeline = timeline(s);
+  const acc = res.artifacts.report.accuracy;
+  if (acc) {
+    input.accuracy = {
+      bars: acc.kernels.map((k) => ({ index: k.index, kernel: k.kernel, node: k.node, sqnrDb: k.sqnrDb, dtype: k.dtype })),
+      caption: `Output SQNR of every kernel against float on the ${acc.input === 'given' ? 'given (--input)' : 'seeded default'} reference input, ` +
+        'in program order; errors accumulate, so a drop marks where accuracy is lost (blue int8, red int16 activations).',
+    };
+  }
   return input;
 }
 

@@ -116,3 +116,45 @@ export function memorySvg(m: MemorySeries, width = 1100, height = 220): string {
   return `<svg class="chart memory" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join('')}</svg>` +
     `<div class="legend">${legend}</div>`;
 }
+
+/** One kernel's output accuracy (report.json accuracy.kernels). */
+export interface AccuracyBar {
+  index: number;
+  kernel: string;
+  node: string;
+  /** null: no error at all (drawn at the axis maximum) or no signal. */
+  sqnrDb: number | null;
+  dtype: string;
+}
+
+/**
+ * Vertical bars, one per kernel in program order: output SQNR against float in dB (errors accumulate, so the bars
+ * fall where accuracy is lost). int16 kernels are drawn in a second colour; an optional dashed line marks a target.
+ */
+export function accuracySvg(bars: AccuracyBar[], target?: number, width = 1100, height = 240): string {
+  const left = 50;
+  const bottom = height - 26;
+  const plotW = width - left - 16;
+  const finite = bars.map((b) => b.sqnrDb).filter((v): v is number => v !== null);
+  const top = Math.max(10, Math.ceil((Math.max(0, ...finite, target ?? 0) + 5) / 10) * 10);
+  const y = (v: number): number => bottom - (Math.max(0, Math.min(top, v)) / top) * (bottom - 10);
+  const w = plotW / Math.max(1, bars.length);
+  const parts: string[] = [];
+  bars.forEach((b, i) => {
+    const v = b.sqnrDb ?? top;
+    const title = `#${b.index} ${b.kernel} (${b.dtype}) — ${b.node}: ${b.sqnrDb === null ? 'exact' : `${b.sqnrDb.toFixed(1)} dB`}`;
+    const color = b.dtype === 'int16' ? '#e45756' : '#4c78a8';
+    parts.push(`<rect class="bar" x="${(left + i * w + w * 0.1).toFixed(2)}" y="${y(v).toFixed(1)}" width="${Math.max(0.5, w * 0.8).toFixed(2)}" height="${(bottom - y(v)).toFixed(1)}" fill="${color}"><title>${esc(title)}</title></rect>`);
+  });
+  for (let t = 0; t <= top; t += top > 60 ? 20 : 10) {
+    parts.push(`<text x="${left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end" class="t-axis">${t}</text>`);
+    parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#ddd"/>`);
+  }
+  if (target !== undefined) {
+    parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${y(target).toFixed(1)}" y2="${y(target).toFixed(1)}" stroke="#b00" stroke-dasharray="6 3"/>`);
+    parts.push(`<text x="${left + plotW}" y="${(y(target) - 4).toFixed(1)}" text-anchor="end" class="t-axis">target ${target} dB</text>`);
+  }
+  parts.push(`<text x="14" y="${(bottom / 2).toFixed(0)}" class="t-axis" transform="rotate(-90 14 ${(bottom / 2).toFixed(0)})" text-anchor="middle">SQNR dB</text>`);
+  parts.push(`<text x="${left + plotW / 2}" y="${height - 6}" text-anchor="middle" class="t-axis">kernel invocation (program order)</text>`);
+  return `<svg class="chart accuracy" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join('')}</svg>`;
+}

@@ -3,8 +3,8 @@
 
 import type { Graph } from '../../ir/graph.js';
 import type { ChainReport } from '../../passes/types.js';
-import { memorySvg, timelineLegend, timelineSvg } from './charts.js';
-import type { MemorySeries, TimelineLane } from './charts.js';
+import { accuracySvg, memorySvg, timelineLegend, timelineSvg } from './charts.js';
+import type { AccuracyBar, MemorySeries, TimelineLane } from './charts.js';
 import { chainColor, graphSvg } from './graph-svg.js';
 import type { NodeMark } from './graph-svg.js';
 import { esc } from './html-util.js';
@@ -39,6 +39,7 @@ export interface ReportInput {
   afterMarks: Map<string, NodeMark>;
   timeline?: { lanes: TimelineLane[]; ideal?: number; caption: string };
   memory?: { series: MemorySeries; caption: string };
+  accuracy?: { bars: AccuracyBar[]; target?: number; caption: string };
   tables: ReportTable[];
   notes: string[];
 }
@@ -83,6 +84,10 @@ export function renderReportHtml(r: ReportInput): string {
   if (r.memory) {
     sections.push(`<section><h2>Memory use over time</h2><p class="note">${esc(r.memory.caption)}</p>` +
       `<div class="scroll">${memorySvg(r.memory.series)}</div></section>`);
+  }
+  if (r.accuracy) {
+    sections.push(`<section><h2>Accuracy per kernel</h2><p class="note">${esc(r.accuracy.caption)}</p>` +
+      `<div class="scroll">${accuracySvg(r.accuracy.bars, r.accuracy.target)}</div></section>`);
   }
   sections.push(`<section><h2>Tables</h2>${r.tables.map(tableHtml).join('')}</section>`);
   if (r.notes.length) sections.push(`<section><h2>Notes</h2><ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>`);
