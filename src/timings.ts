@@ -52,9 +52,9 @@ export class Timings {
     }
   }
 
-  /** Phases recorded elsewhere (a worker thread) appended under this recorder's current depth. */
-  adopt(phases: readonly PhaseTiming[]): void {
-    for (const p of phases) this.phases.push({ ...p, depth: p.depth + this.depth });
+  /** Phases recorded elsewhere (a worker thread) appended at this recorder's current depth, names prefixed. */
+  adopt(phases: readonly PhaseTiming[], prefix = ''): void {
+    for (const p of phases) this.phases.push({ ...p, phase: prefix + p.phase, depth: p.depth + this.depth });
   }
 
   private start(name: string): () => void {

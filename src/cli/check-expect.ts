@@ -1,6 +1,8 @@
 // Stage: CLI. The kernel-count expectation file of `dspc check`: its shape, validation, and the comparison with a compile.
 // Contract: counts must match exactly; cycles (when the file has them) within a relative tolerance; every difference is listed.
 
+import { dirname, relative, resolve, sep } from 'node:path';
+import type { CompileResult } from '../pipeline.js';
 import { DspcError } from '../ir/errors.js';
 
 export const EXPECT_FORMAT = 'dspc-expect';
@@ -10,7 +12,7 @@ export const EXPECT_VERSION = 1;
 export interface Expectation {
   format: typeof EXPECT_FORMAT;
   version: number;
-  /** Informational: the model file the counts were taken from. */
+  /** Informational: the model file the counts were taken from, relative to the expectation file (portable across checkouts). */
   model: string;
   target: string;
   dtype: string;
@@ -112,4 +114,21 @@ export function expectationText(e: Expectation): string {
   };
   if (e.cycles) ordered.cycles = { fused: e.cycles.fused };
   return JSON.stringify(ordered, null, 2) + '\n';
+}
+
+/** The counts of a compile in expectation form. */
+export function actualCounts(res: CompileResult): Expectation {
+  const r = res.artifacts.report;
+  const e: Expectation = {
+    format: EXPECT_FORMAT, version: EXPECT_VERSION, model: res.model, target: res.target.id, dtype: res.dtype,
+    kernels: { total: r.kernels.after, byType: { ...r.kernels.byType } },
+    activations: { source: res.passReport.activations.before, standalone: r.activations.standalone, folded: r.activations.folded },
+  };
+  if (res.simulation) e.cycles = { fused: res.simulation.cycles.fused };
+  return e;
+}
+
+/** The model path as --update records it: relative to the expectation file's folder, with '/' on every OS. */
+export function modelPathFor(expectFile: string, model: string): string {
+  return relative(dirname(resolve(expectFile)), resolve(model)).split(sep).join('/');
 }
