@@ -1,4 +1,4 @@
-// Stage: benchmark dispatcher. `npm run bench -- <import|fuse|sim|fuzz>` runs one benchmark module (all of them without an argument).
+// Stage: benchmark dispatcher. `npm run bench -- <import|fuse|sim|fuzz|compile|batch>` runs one benchmark module (all of them without an argument).
 // Contract: each module is imported on demand, so a missing or broken one gives a clear message instead of failing the others.
 
 interface BenchModule {
@@ -12,6 +12,8 @@ const BENCHES: Record<string, BenchModule> = {
   fuse: { file: './fuse.js', fn: 'runFuseBench', what: 'fusion pass time on 10k/100k/1M-node graphs (issue 3)' },
   sim: { file: './sim.js', fn: 'runSimBench', what: 'bit-accurate simulation of MobileNetV2 vs ONNX Runtime float (issue 5)' },
   fuzz: { file: './fuzz.js', fn: 'runFuzzBench', what: '10,000 fuzzed models: ok / rejected / crashed / hung (issue 7)' },
+  compile: { file: './compile.js', fn: 'runCompileBench', what: 'dspc compile of MobileNetV2 (with and without simulation) vs ONNX Runtime session creation + 8 inferences' },
+  batch: { file: './batch.js', fn: 'runBatchBench', what: 'dspc check over the shared zoo, chains and real models, -j 1 vs -j 2 (BENCH_BATCH_SETS=chains for a short run)' },
 };
 
 function usage(): string {
