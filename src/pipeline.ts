@@ -323,7 +323,7 @@ export function emittedFiles(a: Artifacts, baseline: Artifacts | undefined, ref:
 /** The issue-3 report of a graph no pass touched (--no-fuse). */
 function unchangedReport(g: Graph): OptimizeReport {
   const acts = g.nodes.filter((n) => isActivation(n.op)).length;
-  return { nodes: { before: g.nodes.length, after: g.nodes.length }, activations: { before: acts, after: acts }, chains: [], rules: {} };
+  return { nodes: { before: g.nodes.length, after: g.nodes.length }, activations: { before: acts, after: acts }, chains: [], patterns: [], rules: {} };
 }
 
 // ------------------------------------------------------------------------------------------------------------------

@@ -59,7 +59,11 @@ export interface VerdictResult {
 /** Activation nodes of the unfused graph that a fused node stands for (its origin), in execution order. */
 function chainOf(f: Node, unfused: Graph): Node[] {
   const names = new Set(originOf(f));
-  return unfused.nodes.filter((u) => isActivation(u.op) && originOf(u).every((o) => names.has(o)));
+  const covered = unfused.nodes.filter((u) => originOf(u).every((o) => names.has(o)));
+  // a node that also stands for elementwise ops recognised as an activation (Max(x, 0), x*Clip(x+3, 0, 6)/6, ...) has
+  // no chain of activation kernels to be judged against (nor to fall back to): none is returned
+  if (covered.some((u) => !isActivation(u.op))) return [];
+  return covered;
 }
 
 function quant(q: Map<string, { scale: number; zeroPoint: number; dtype: QDType }>, v: string, dtype: QDType): QuantParams {

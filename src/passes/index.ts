@@ -4,15 +4,15 @@
 import type { Graph } from '../ir/graph.js';
 import { isActivation } from '../ir/optable.js';
 import { REEXPOSING, runPasses } from './registry.js';
-import type { ChainReport, OptimizeReport, PassContext, PassTargetInfo } from './types.js';
+import type { ChainReport, OptimizeReport, PassContext, PassTargetInfo, PatternReport } from './types.js';
 
 export { PASSES, runPasses } from './registry.js';
-export type { ChainReport, OptimizeReport, Pass, PassContext, PassStats, PassTargetInfo } from './types.js';
+export type { ChainReport, OptimizeReport, Pass, PassContext, PassStats, PassTargetInfo, PatternReport } from './types.js';
 
 /** The default target's activation kernels (generic-dsp), cheapest first, for callers without a target file. */
 export const defaultPassTargetInfo: PassTargetInfo = {
   name: 'generic-dsp',
-  activationKernels: ['Relu', 'LeakyRelu', 'PRelu', 'Clip', 'Sigmoid', 'Tanh'],
+  activationKernels: ['Relu', 'LeakyRelu', 'PRelu', 'Clip', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish'],
 };
 
 /** Rounds of the whole pass list at most (a second round is rare; a third has never been needed). */
@@ -30,6 +30,7 @@ function countActivations(g: Graph): number {
 export function optimizeGraph(g: Graph, ctx: PassContext): { graph: Graph; report: OptimizeReport } {
   const before = { nodes: g.nodes.length, activations: countActivations(g) };
   const reported: ChainReport[][] = [];
+  const patterns: PatternReport[] = [];
   const rules: Record<string, number> = {};
   let graph = g;
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -37,6 +38,7 @@ export function optimizeGraph(g: Graph, ctx: PassContext): { graph: Graph; repor
     graph = r.graph;
     for (const s of Object.values(r.stats)) {
       if (s.chains) reported.push(s.chains); // joined once below: a 1M-node graph reports 300k chains
+      if (s.patterns) for (const p of s.patterns) patterns.push(p);
       for (const [k, v] of Object.entries(s.rules)) rules[k] = (rules[k] ?? 0) + v;
     }
     // another round only when a late pass may have made two activations adjacent
@@ -48,6 +50,7 @@ export function optimizeGraph(g: Graph, ctx: PassContext): { graph: Graph; repor
       nodes: { before: before.nodes, after: graph.nodes.length },
       activations: { before: before.activations, after: countActivations(graph) },
       chains: reported.length === 1 ? reported[0]! : ([] as ChainReport[]).concat(...reported),
+      patterns,
       rules,
     },
   };

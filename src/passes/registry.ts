@@ -6,16 +6,20 @@ import type { Graph } from '../ir/graph.js';
 import { verifyGraph } from '../ir/verify.js';
 import { exposeChainsPass } from './expose-chains.js';
 import { fuseActivationsPass } from './fuse-activations.js';
+import { recognizeActivationsPass } from './recognize-activations.js';
 import { removeIdentityPass } from './remove-identity.js';
 import { removeRangeIdentityPass } from './remove-range-identity.js';
 import type { Pass, PassContext, PassStats } from './types.js';
 import { Work } from './work.js';
 
 /**
- * Pipeline order: identities go first so chains meet; fusion sees whole chains (and already uses value ranges, so a
+ * Pipeline order: identities go first so chains meet; activations written as elementwise ops become activation nodes
+ * (so they join chains); fusion sees whole chains (and already uses value ranges, so a
  * chain is reported as one); moves merge across movement ops; range removal takes what is left (Elu on x >= 0, ...).
  */
-export const PASSES: readonly Pass[] = [removeIdentityPass, fuseActivationsPass, exposeChainsPass, removeRangeIdentityPass];
+export const PASSES: readonly Pass[] = [
+  removeIdentityPass, recognizeActivationsPass, fuseActivationsPass, exposeChainsPass, removeRangeIdentityPass,
+];
 
 /** Passes whose rewrites can put two activations next to each other again: optimizeGraph re-runs after them. */
 export const REEXPOSING: readonly string[] = ['expose-chains', 'remove-range-identity'];

@@ -35,10 +35,21 @@ export interface ChainReport {
   reason?: string;
 }
 
+/** One activation recognised in elementwise ops (`recognize-activations`), as reported by `dspc optimize --json`. */
+export interface PatternReport {
+  /** The source nodes it replaced, in order (the last one's name and output are kept). */
+  nodes: string[];
+  /** The pattern, e.g. 'Max(x, a*x)' or 'x*Clip(x+3, 0, 6)/6'. */
+  pattern: string;
+  /** The activation op it became (before fusion, which may merge it further). */
+  result: string;
+}
+
 export interface PassStats {
   /** Rule name -> number of times it fired. */
   rules: Record<string, number>;
   chains?: ChainReport[];
+  patterns?: PatternReport[];
 }
 
 export interface PassResult {
@@ -63,5 +74,7 @@ export interface OptimizeReport {
   nodes: { before: number; after: number };
   activations: { before: number; after: number };
   chains: ChainReport[];
+  /** Activations recognised in elementwise ops, each with the nodes it replaced. */
+  patterns: PatternReport[];
   rules: Record<string, number>;
 }

@@ -21,7 +21,7 @@ describe('dspc optimize', () => {
     const c = chain('chain_relu_leakyrelu_prelu');
     const out = path.join(tmpDir('opt'), 'opt.onnx');
     const rep = json<OptimizeJson>(dspc(['optimize', c.model, '-o', out, '--json']));
-    expect(Object.keys(rep).sort()).toEqual(['activations', 'chains', 'nodes', 'rules']);
+    expect(Object.keys(rep).sort()).toEqual(['activations', 'chains', 'nodes', 'patterns', 'rules']);
     expect(rep.nodes.after).toBeLessThan(rep.nodes.before);
     expect(rep.activations.after).toBeLessThan(rep.activations.before);
     expect(rep.chains.length).toBeGreaterThan(0);
