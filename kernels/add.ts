@@ -31,7 +31,20 @@ export function addParams(aQ: QuantParams, bQ: QuantParams, outQ: QuantParams, c
   };
 }
 
-function runAdd(inv: Invocation, inputs: QTensor[], params: ParamValues, epilogueParams?: ParamValues): QTensor[] {
+/** The rescaled term MBQM((x - zp) << ls, m, s) of every int8 code x: one table per operand replaces two requantizations per element. */
+function operandTable(zp: number, ls: number, m: number, s: number): Float64Array {
+  const t = new Float64Array(256);
+  for (let v = -128; v < 128; v++) t[v + 128] = multiplyByQuantizedMultiplierWide((v - zp) * ls, m, s);
+  return t;
+}
+
+/** The sum of both rescaled operands computed from scratch: the reference the table path must match bit for bit. */
+function addScalar(xa: number, xb: number, am: number, as: number, bm: number, bs: number): number {
+  return multiplyByQuantizedMultiplierWide(xa, am, as) + multiplyByQuantizedMultiplierWide(xb, bm, bs);
+}
+
+/** The add; `tables: false` forces the per-element rescaling (tests compare both). */
+export function runAdd(inv: Invocation, inputs: QTensor[], params: ParamValues, epilogueParams?: ParamValues, tables = true): QTensor[] {
   const [a, b] = [inputs[0]!, inputs[1]!];
   const o = inv.outputs[0]!;
   const n = numel(o.shape);
@@ -48,10 +61,13 @@ function runAdd(inv: Invocation, inputs: QTensor[], params: ParamValues, epilogu
   const channels = o.shape.length >= 2 ? o.shape[1]! : 1;
   const inner = o.shape.length >= 2 ? n / (o.shape[0]! * channels) : n;
   const out = allocCodes(qdtypeOf(o), n);
+  // int8 operands: each operand's rescaled term depends on its code alone (256 values), so it is looked up
+  const ta = tables && a.data instanceof Int8Array && n > 512 ? operandTable(a.zeroPoint, ls, am, as) : null;
+  const tb = ta && b.data instanceof Int8Array ? operandTable(b.zeroPoint, ls, bm, bs) : null;
+  const ad = a.data, bd = b.data;
   for (let i = 0; i < n; i++) {
-    const xa = (a.data[ia ? ia[i]! : i]! - a.zeroPoint) * ls;
-    const xb = (b.data[ib ? ib[i]! : i]! - b.zeroPoint) * ls;
-    const sum = multiplyByQuantizedMultiplierWide(xa, am, as) + multiplyByQuantizedMultiplierWide(xb, bm, bs);
+    const ca = ad[ia ? ia[i]! : i]!, cb = bd[ib ? ib[i]! : i]!;
+    const sum = tb ? ta![ca + 128]! + tb[cb + 128]! : addScalar((ca - a.zeroPoint) * ls, (cb - b.zeroPoint) * ls, am, as, bm, bs);
     let q = zp + multiplyByQuantizedMultiplierWide(sum, om, os);
     q = q < lo ? lo : q;
     q = q > hi ? hi : q;
