@@ -44,6 +44,10 @@ function printOptimize(out: Output, res: OptimizeResult, model: string, file: st
   const r = res.report;
   out.info(`${c.bold(modelLabel(model))} on ${res.target.id}: nodes ${r.nodes.before} -> ${c.bold(String(r.nodes.after))}, ` +
     `activations ${r.activations.before} -> ${c.bold(String(r.activations.after))}`);
+  if (r.patterns.length) {
+    out.info(`\nactivations written as elementwise ops: ${r.patterns.length}`);
+    for (const p of r.patterns) out.info(`  ${p.pattern} -> ${c.bold(p.result)}  ${c.dim(p.nodes.join(', '))}`);
+  }
   if (r.chains.length) out.info('\n' + chainsTable(r.chains, opLookup(res.source), c));
   if (Object.keys(r.rules).length) out.info('\n' + rulesTable(r.rules, c));
   out.info(`\nwrote ${file}`);

@@ -75,6 +75,16 @@ function chainsTable(res: CompileResult): ReportTable {
   };
 }
 
+function patternsTable(res: CompileResult): ReportTable {
+  const opOf = opLookup(res.source);
+  return {
+    title: 'Activations written as elementwise ops',
+    note: 'Recognised before fusion; each became the activation shown, which fusion may then merge with its neighbours (docs/fusion.md).',
+    columns: [{ header: '#', numeric: true }, { header: 'pattern' }, { header: 'replaced' }, { header: 'result' }],
+    rows: res.passReport.patterns.map((p, i) => [String(i + 1), p.pattern, p.nodes.map((n) => `${n} (${opOf(n) ?? '?'})`).join(' → '), p.result]),
+  };
+}
+
 function perKernelTable(title: string, kernels: KernelCycles[], total: number, shapes: Map<number, number[]>): ReportTable {
   return {
     title,
@@ -122,6 +132,7 @@ export function buildReportInput(res: CompileResult): ReportInput {
   const shapes = new Map(res.artifacts.schedule.invocations.map((i) => [i.index, i.outputs[0]?.shape ?? []]));
   const s = res.simulation;
   const tables: ReportTable[] = [kernelsByType(res)];
+  if (res.passReport.patterns.length) tables.push(patternsTable(res));
   if (res.passReport.chains.length) tables.push(chainsTable(res));
   if (res.artifacts.report.fusion.length) tables.push(verdictsTable(res));
   if (s) {
