@@ -10,12 +10,13 @@ import type { Target } from './target.js';
 import type { Invocation, KernelDef, KernelWork, ParamValues, QTensor, QuantParams } from './types.js';
 
 /**
- * As TFLite: left_shift = 20 (int8) / 15 (int16); twice = 2*max(sA, sB); m_A = sA/twice, m_B = sB/twice,
+ * As TFLite: left_shift = 20 (int8) / 15 (any int16 operand); twice = 2*max(sA, sB); m_A = sA/twice, m_B = sB/twice,
  * m_out = twice / (2^left_shift * sOut). out = clamp(zp + MBQM(MBQM((a-zA) << ls, m_A) + MBQM((b-zB) << ls, m_B), m_out)).
  * `outQ` is what the output stage writes (the epilogue activation's input when one is folded in).
  */
 export function addParams(aQ: QuantParams, bQ: QuantParams, outQ: QuantParams, clamp: OutputClamp = {}): ParamValues {
-  const leftShift = outQ.dtype === 'int8' ? 20 : 15;
+  // 15 whenever an int16 tensor takes part (an int16 input shifted by 20 would overflow the 32-bit stage)
+  const leftShift = [aQ, bQ, outQ].every((q) => q.dtype === 'int8') ? 20 : 15;
   const twice = 2 * Math.max(aQ.scale, bQ.scale);
   const ma = quantizeMultiplier(aQ.scale / twice);
   const mb = quantizeMultiplier(bQ.scale / twice);

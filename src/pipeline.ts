@@ -18,6 +18,7 @@ import type { GraphStats } from './ir/stats.js';
 import type { Tensor } from './ir/tensor.js';
 import { verifyGraph } from './ir/verify.js';
 import { kernelAccuracy } from './accuracy.js';
+import { searchPrecision } from './precision.js';
 import { optimizeGraph } from './passes/index.js';
 import type { OptimizeReport } from './passes/index.js';
 import type { PassContext } from './passes/types.js';
@@ -27,7 +28,7 @@ import { parseParamsBin, validateSchedule } from '../kernels/artifacts.js';
 import type { MemoryUse, ParamsFile, Schedule } from '../kernels/artifacts.js';
 import type { QDType } from '../kernels/types.js';
 import type { CalibMethod } from './quant/index.js';
-import { artifactFiles, compileGraph, loadCalibrationDir, writeArtifacts } from './backend/index.js';
+import { artifactFiles, calibrationOf, compileGraph, loadCalibrationDir, widenToUnits, writeArtifacts } from './backend/index.js';
 import type { Artifacts, BackendOptions } from './backend/index.js';
 import { DEFAULT_INPUT_SEED, defaultInputs, functionalReport, programFromArtifacts, referenceFileNames, SCHEDULE_FILE, simulateDir, speedupReport, UNFUSED_PREFIX } from './sim/index.js';
 import type { Program, SimulateOptions, SpeedupReport } from './sim/index.js';
@@ -139,6 +140,8 @@ export interface CompileOptions extends OptimizeOptions {
   /** Run the program bit-accurately on the reference input and report every kernel's output SQNR vs float in
    *  report.json `accuracy` (default: when simulate with functional). */
   accuracy?: boolean;
+  /** Mixed precision: raise the most sensitive kernels to int16 activations until the calibration set reaches this output SQNR (dB). int8 only. */
+  minSqnr?: number;
   /** Activation calibration method: minmax, percentile, mse or entropy (default: the backend's DEFAULT_CALIB_METHOD). */
   calibMethod?: CalibMethod;
   /** Reference input files (.pb or images, one per model input) instead of the seeded default input. */
@@ -206,6 +209,8 @@ export async function compile(modelPath: string, opts: CompileOptions = {}): Pro
   const fuse = opts.fuse ?? true;
   const target = resolveTarget(opts.target);
   const t = opts.timings;
+  if (opts.minSqnr !== undefined && (opts.dtype ?? 'int8') !== 'int8') throw new DspcError('E_USAGE', '--min-sqnr raises kernels of an int8 program to int16; it needs --dtype int8');
+  if (opts.minSqnr !== undefined && !Number.isFinite(opts.minSqnr)) throw new DspcError('E_USAGE', `--min-sqnr must be a number of dB, got ${opts.minSqnr}`);
 
   // 1. import + verify (the importer infers shapes and verifies)
   const source = loadModel(modelPath, opts);
@@ -221,13 +226,17 @@ export async function compile(modelPath: string, opts: CompileOptions = {}): Pro
   const bopts = backendOptions(source, opts, modelId);
   const steps = fuse ? 2 : 1;
   progress('quantize and lower', 0, steps);
-  const artifacts = naming(modelPath, () => timed(t, 'program', () => compileGraph(optimized.graph, target, fuse ? { ...bopts, unfused: source } : bopts)));
+  const given = opts.inputs?.length ? bindInputs(source, readInputs(source, opts.inputs, opts.preprocess)) : undefined;
+  const compileFused = (wide?: ReadonlySet<string>): Artifacts => compileGraph(optimized.graph, target, { ...bopts, ...(fuse ? { unfused: source } : {}), ...(wide ? { wide } : {}) });
+  let artifacts = naming(modelPath, () => timed(t, 'program', () => compileFused()));
+  // mixed precision: the units --min-sqnr raises to int16, then the program (and its baseline) with them
+  const mixed = opts.minSqnr !== undefined ? naming(modelPath, () => timed(t, 'mixed precision', () => mixedPrecision(source, artifacts, compileFused, target, bopts, opts.minSqnr!, given))) : undefined;
+  if (mixed) artifacts = mixed.artifacts;
   progress('quantize and lower', 1, steps);
-  const baseline = fuse ? naming(modelPath, () => timed(t, 'unfused baseline', () => compileGraph(source, target, bopts))) : undefined;
+  const baseline = fuse ? naming(modelPath, () => timed(t, 'unfused baseline', () => baselineOf(source, target, bopts, mixed?.wide))) : undefined;
   progress('quantize and lower', steps, steps);
 
   // the float reference the simulator's functional check compares against
-  const given = opts.inputs?.length ? bindInputs(source, readInputs(source, opts.inputs, opts.preprocess)) : undefined;
   const reference = naming(modelPath, () => timed(t, 'reference run', () => referenceRun(source, artifacts, given)));
   const result: CompileResult = {
     model: modelPath, modelId, target, dtype: bopts.dtype ?? 'int8', fused: fuse, source, optimized: optimized.graph,
@@ -261,6 +270,23 @@ export async function compile(modelPath: string, opts: CompileOptions = {}): Pro
     });
   }
   return result;
+}
+
+/** The --no-fuse baseline; with mixed precision, the same units raised (carried over by value name, whole units). */
+function baselineOf(source: Graph, target: Target, bopts: BackendOptions, wide: ReadonlySet<string> | undefined): Artifacts {
+  const int8 = compileGraph(source, target, bopts);
+  return wide ? compileGraph(source, target, { ...bopts, wide: widenToUnits(int8.graph, target, wide) }) : int8;
+}
+
+/** --min-sqnr: search the int16 units on the calibration samples, recompile with them, record the search. */
+function mixedPrecision(source: Graph, int8: Artifacts, compileFused: (wide?: ReadonlySet<string>) => Artifacts, target: Target,
+  bopts: BackendOptions, minSqnrDb: number, given: Map<string, Tensor> | undefined): { artifacts: Artifacts; wide: Set<string> } {
+  const samples = calibrationOf(source, bopts).samples;
+  const reference = given ?? defaultInputs(int8.schedule.inputs, DEFAULT_INPUT_SEED);
+  const search = searchPrecision({ compileWith: compileFused, programOf: (a) => programOf(a, target), target, samples, reference, minSqnrDb });
+  const artifacts = compileFused(search.wide);
+  artifacts.report.precision = search.report;
+  return { artifacts, wide: search.wide };
 }
 
 /** Passes and backend name the node at fault; the user also needs the model file (issue 7: errors name the file). */

@@ -37,6 +37,8 @@ export interface BackendOptions {
   calibration?: CalibrationData;
   /** How an activation's observed values become its range (default DEFAULT_CALIB_METHOD; docs/quantization.md). */
   calibMethod?: CalibMethod;
+  /** Values computed in int16 inside an int8 program (mixed precision: whole units of precisionUnits()). */
+  wide?: ReadonlySet<string>;
   /** Seed and count of the default random calibration inputs. */
   seed?: number;
   samples?: number;
@@ -72,6 +74,8 @@ export interface BackendReport {
   rewrites: { batchNormFolded: number; batchNormAsDepthwise: number; views: number; verdictFallbacks: number };
   /** Per-kernel SQNR against float on the reference input (when the compile ran the bit-accurate check). */
   accuracy?: AccuracyReport;
+  /** Mixed precision (--min-sqnr). */
+  precision?: PrecisionReport;
   /** Wall time and memory per phase of the compile (only when timings were asked for: they differ run to run). */
   timings?: Record<string, string | number>[];
 }
@@ -90,6 +94,24 @@ export interface KernelAccuracy {
   /** SQNR of the output against float, dB; null when not finite (no error at all, or an all-zero float output). */
   sqnrDb: number | null;
   maxAbsError: number;
+}
+
+/** What --min-sqnr did: units raised to int16 step by step, network SQNR on the calibration set and cycles. */
+export interface PrecisionReport {
+  minSqnrDb: number;
+  reached: boolean;
+  /** Calibration samples the SQNR is measured on. */
+  samples: number;
+  sqnrDb: { int8: number; mixed: number };
+  cycles: { int8: number; mixed: number };
+  /** Kernel invocations (node names) whose outputs are int16. */
+  int16Kernels: string[];
+  /** Graph inputs the host quantizes to int16. */
+  int16Inputs: string[];
+  /** Precision units of the program (the search raises whole units). */
+  units: number;
+  /** Each step: the units raised ('input <name>' for a graph input, else kernel node names), network SQNR after it, its gain and the program's cycles. */
+  steps: { kernels: string[]; sqnrDb: number; gainDb: number; cycles: number }[];
 }
 
 export interface AccuracyReport {
@@ -130,7 +152,8 @@ function foldBn(g: Graph): BnFoldResult {
   return r;
 }
 
-function calibrationOf(g: Graph, opts: BackendOptions): CalibrationData {
+/** The calibration samples a compile of `g` with `opts` uses (given, or the memoised seeded random ones). */
+export function calibrationOf(g: Graph, opts: BackendOptions): CalibrationData {
   if (opts.calibration) return opts.calibration;
   const seed = opts.seed ?? DEFAULT_CALIB_SEED;
   const n = opts.samples ?? defaultSampleCount(g);
@@ -216,7 +239,7 @@ export function compileGraph(g: Graph, target: Target, opts: BackendOptions = {}
   const verdict = opts.unfused
     ? phase('verdicts', () => fusionVerdicts(fusedBn.graph, unfusedBn.graph, { dtype, exact: opts.exact ?? false, fusedRanges, unfusedRanges }))
     : { verdicts: [], graph: fusedBn.graph, ranges: fusedRanges };
-  const lowering = phase('lowering', () => lowerGraph(verdict.graph, target, { dtype, ranges: verdict.ranges, modelId, fused: opts.unfused !== undefined }));
+  const lowering = phase('lowering', () => lowerGraph(verdict.graph, target, { dtype, ranges: verdict.ranges, modelId, fused: opts.unfused !== undefined, ...(opts.wide ? { wide: opts.wide } : {}) }));
   const before = opts.unfused ? countKernels(unfusedBn.graph, target) : { ...lowering.stats, kernels: lowering.stats.kernels };
   const st = lowering.stats;
   const mem = lowering.memory;

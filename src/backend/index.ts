@@ -1,8 +1,8 @@
 // Stage: backend. Public API of lowering and emission: the pipeline and library users import only this file.
 // Contract: compileGraph/lowerGraph/fusionVerdicts are pure (no I/O); writeArtifacts is the only writer; loaders re-exported from kernels/artifacts.
 
-export { compileGraph, artifactFiles } from './emit.js';
-export type { AccuracyReport, Artifacts, BackendOptions, BackendReport, CalibrationData, KernelAccuracy } from './emit.js';
+export { compileGraph, artifactFiles, calibrationOf } from './emit.js';
+export type { AccuracyReport, PrecisionReport, Artifacts, BackendOptions, BackendReport, CalibrationData, KernelAccuracy } from './emit.js';
 export { lowerGraph } from './lower.js';
 export type { LowerOptions, LowerStats, Lowering } from './lower.js';
 export { fusionVerdicts } from './verdict.js';
@@ -20,3 +20,5 @@ export { loadCalibrationDir } from './calib.js';
 export { activationTable, preluSlopes } from './actparams.js';
 export { parseParamsBin, validateSchedule, crc32 } from '../../kernels/artifacts.js';
 export type { ParamsFile, ParamRecord, Schedule, IOTensor, MemoryUse } from '../../kernels/artifacts.js';
+export { precisionUnits, widenToUnits } from './precision.js';
+export type { PrecisionUnit } from './precision.js';

@@ -28,6 +28,8 @@ export interface LowerOptions {
   modelId: string;
   /** Recorded in schedule.json: whether fusion ran on this graph. */
   fused: boolean;
+  /** Values computed in int16 inside an int8 program (mixed precision; see precisionGroups). */
+  wide?: ReadonlySet<string>;
 }
 
 export interface LowerStats {
@@ -107,7 +109,7 @@ function qOf(q: Map<string, QParams>, v: string): QuantParams {
 /** Lower an optimized graph onto a target. */
 export function lowerGraph(g: Graph, target: Target, opts: LowerOptions): Lowering {
   const sel = selectAndFold(g, target);
-  const q = assignQParams(g, opts.ranges, opts.dtype);
+  const q = assignQParams(g, opts.ranges, opts.dtype, opts.wide);
   const root = new Map<string, string>();
   const rootOf = (v: string): string => root.get(v) ?? v;
   let views = 0;
@@ -124,7 +126,7 @@ export function lowerGraph(g: Graph, target: Target, opts: LowerOptions): Loweri
 
   // Liveness over buffer roots.
   const live = new Map<string, LiveTensor>();
-  const bytesOf = (v: string): number => numel(g.values.get(v)?.shape ?? []) * ELEM[opts.dtype];
+  const bytesOf = (v: string): number => numel(g.values.get(v)?.shape ?? []) * ELEM[q.get(v)?.dtype ?? opts.dtype];
   for (const v of g.inputs) live.set(v.name, { name: v.name, bytes: bytesOf(v.name), def: -1, lastUse: -1 });
   kernelNodes.forEach((n, i) => {
     for (const x of n.inputs.filter(runtime)) {
@@ -144,7 +146,7 @@ export function lowerGraph(g: Graph, target: Target, opts: LowerOptions): Loweri
 
   const ref = (v: string): TensorRef => {
     const p = qOf(q, v);
-    return { buffer: memory.bufferOf.get(rootOf(v))!, shape: [...(g.values.get(v)?.shape ?? [])], dtype: opts.dtype, scale: p.scale, zeroPoint: p.zeroPoint };
+    return { buffer: memory.bufferOf.get(rootOf(v))!, shape: [...(g.values.get(v)?.shape ?? [])], dtype: p.dtype, scale: p.scale, zeroPoint: p.zeroPoint };
   };
   const tables: ParamTable[] = [];
   const invocations: Invocation[] = kernelNodes.map((n, i) => {

@@ -48,10 +48,12 @@ export function activationQParams(r: Range | undefined, dtype: ActDType): QParam
 /**
  * Quantization of every runtime value. Single-input value-preserving ops (MaxPool, Reshape, Transpose, Slice,
  * Pad, Split, ...) reuse their input's parameters, so they move codes without requantizing and views stay views.
+ * Values in `wide` are int16 whatever `dtype` is (mixed precision: 16x8 kernels inside an int8 program).
  */
-export function assignQParams(g: Graph, ranges: Ranges, dtype: ActDType): Map<string, QParams> {
+export function assignQParams(g: Graph, ranges: Ranges, dtype: ActDType, wide?: ReadonlySet<string>): Map<string, QParams> {
   const q = new Map<string, QParams>();
-  for (const v of g.inputs) q.set(v.name, activationQParams(ranges.get(v.name), dtype));
+  const dt = (v: string): ActDType => (wide?.has(v) ? 'int16' : dtype);
+  for (const v of g.inputs) q.set(v.name, activationQParams(ranges.get(v.name), dt(v.name)));
   for (const n of g.nodes) {
     const def = opDef(n.op);
     const dataInputs = def ? def.inputs.filter((p) => p.role === 'data') : [];
@@ -59,7 +61,7 @@ export function assignQParams(g: Graph, ranges: Ranges, dtype: ActDType): Map<st
     const src = passthrough ? q.get(n.inputs[0] ?? '') : undefined;
     for (const o of n.outputs) {
       if (!o) continue;
-      q.set(o, src ?? activationQParams(ranges.get(o), dtype));
+      q.set(o, src ?? activationQParams(ranges.get(o), dt(o)));
     }
   }
   return q;

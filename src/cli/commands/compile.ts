@@ -32,6 +32,7 @@ export interface CompileFlags extends CommonFlags, LimitFlags {
   calibMethod: 'minmax' | 'percentile' | 'mse' | 'entropy';
   preprocess?: string;
   input?: string[];
+  minSqnr?: string;
   simulate?: boolean;
   report?: string;
   dot?: string;
@@ -53,6 +54,7 @@ export function registerCompile(program: Command): void {
       .option('--strict-float', STRICT_FLOAT_HELP)
       .option('--calib <dir>', 'calibration inputs: a directory of .pb tensors and/or PNG/JPEG images (default: seeded random inputs)')
       .addOption(new Option('--calib-method <method>', 'how activation ranges come from the calibration values (weights: per-channel max always)').choices(['minmax', 'percentile', 'mse', 'entropy']).default('minmax'))
+      .option('--min-sqnr <dB>', 'mixed precision: raise the most sensitive kernels to int16 activations (int8 weights) until the calibration set reaches this output SQNR')
       .option('-i, --input <file>', 'reference input (.pb or PNG/JPEG) the simulation and accuracy figures use; repeat per input (default: seeded random)', collect)
       .option('--simulate', 'estimate cycles of the fused, unfused and ideal programs and print the per-kernel table')
       .option('--report <file.html>', 'write a self-contained HTML report (graphs, cycle timeline, memory, tables)')
@@ -73,6 +75,7 @@ export function registerCompile(program: Command): void {
         ...(spec ? { preprocess: spec } : {}),
         ...(flags.input?.length ? { inputs: flags.input } : {}),
         calibMethod: flags.calibMethod,
+        ...(flags.minSqnr !== undefined ? { minSqnr: minSqnrOf(flags.minSqnr) } : {}),
         // the report's per-kernel accuracy chart needs the bit-accurate run on the reference input
         accuracy: flags.simulate === true || flags.report !== undefined,
         target: flags.target, fuse: flags.fuse, dtype: flags.dtype, exact: flags.exact === true, strictFloat: flags.strictFloat === true, force: flags.force === true,
@@ -134,4 +137,10 @@ function batchLine(name: string, j: Record<string, unknown>): string {
 function writeExtras(res: CompileResult, flags: CompileFlags): void {
   if (flags.report) writeFileAtomic(flags.report, renderReportHtml(buildReportInput(res)));
   if (flags.dot) writeFileAtomic(flags.dot, dotFor(res));
+}
+
+function minSqnrOf(text: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v)) throw new DspcError('E_USAGE', `--min-sqnr must be a number of dB, got '${text}'`);
+  return v;
 }
