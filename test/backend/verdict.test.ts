@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadTarget } from '../../kernels/target.js';
 import { compileGraph, fusionVerdicts, parseParamsBin } from '../../src/backend/index.js';
 import { collectRangesMany, randomSamples } from '../../src/quant/index.js';
+import { GraphBuilder } from '../../src/ir/builder.js';
 import { verifyGraph } from '../../src/ir/verify.js';
 import { convChain, type ActSpec } from './util.js';
 
@@ -81,5 +82,30 @@ describe('quantized fusion verdict', () => {
     expect(recs(a.paramsBin)).toEqual(recs(b.paramsBin));
     const strip = (s: typeof a.schedule) => s.invocations.map((i) => ({ k: i.kernel, p: i.params.map((p) => p.count), io: [...i.inputs, ...i.outputs].map((r) => [r.scale, r.zeroPoint]) }));
     expect(strip(a.schedule)).toEqual(strip(b.schedule));
+  });
+});
+
+describe('quantized fusion verdict and recognised elementwise ops', () => {
+  // Relu -> LeakyRelu -> Max(x, 0.5*x) fused into one node: its unfused activation kernels (Relu, LeakyRelu) are not
+  // the whole of what it replaced, so judging (or falling back to) them alone would drop the Max
+  it('a fused node that also stands for recognised elementwise ops is not judged against a partial chain', () => {
+    const build = (fused: boolean) => {
+      const b = new GraphBuilder('rec');
+      const x = b.input('x', 'float32', [1, 2, 2, 2]);
+      if (fused) {
+        b.output(b.node('Relu', [x], {}, { name: 'root' }));
+        const g = b.build();
+        g.nodes[0]!.origin = ['act0', 'act1', 'mul', 'root'];
+        return g;
+      }
+      const a1 = b.node('LeakyRelu', [b.node('Relu', [x], {}, { name: 'act0' })], { alpha: 0.1 }, { name: 'act1' });
+      b.output(b.node('Max', [a1, b.node('Mul', [a1, b.floats('half', [1], [0.5])], {}, { name: 'mul' })], {}, { name: 'root' }));
+      return b.build();
+    };
+    const unfused = build(false), fused = build(true);
+    const [unfusedRanges, fusedRanges] = collectRangesMany([unfused, fused], randomSamples(unfused, 1, 2));
+    const r = fusionVerdicts(fused, unfused, { dtype: 'int8', exact: false, unfusedRanges: unfusedRanges!, fusedRanges: fusedRanges! });
+    expect(r.verdicts).toEqual([]);
+    expect(r.graph).toBe(fused);
   });
 });
