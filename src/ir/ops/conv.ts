@@ -101,6 +101,11 @@ function validRange(off: number, s: number, size: number, outSize: number): [num
  * accumulator update (3x fewer loads/stores for 3x3 kernels); edge columns are finished tap by tap.
  */
 function convEvaluate(node: Node, inputs: (Tensor | undefined)[]): Tensor[] {
+  return convFloat(node, inputs, true);
+}
+
+/** The float Conv; `pointwiseFast: false` always takes the general loop (tests compare both paths bit for bit). */
+export function convFloat(node: Node, inputs: (Tensor | undefined)[], pointwiseFast: boolean): Tensor[] {
   const x = needT(inputs, 0), w = needT(inputs, 1), b = inputs[2];
   const nsp = x.dims.length - 2;
   const win = window2D(node, convAttrs, nsp);
@@ -113,6 +118,12 @@ function convEvaluate(node: Node, inputs: (Tensor | undefined)[]): Tensor[] {
   const cg = c / group, mg = m / group;
   const xd = x.data as Float32Array, wdat = w.data as Float32Array, bd = b?.data as Float32Array | undefined;
   const out = new Float32Array(n * m * oh * ow);
+  const dims = nsp === 1 ? [n, m, ow] : [n, m, oh, ow];
+  const unpadded = win.pt === 0 && win.pb === 0 && win.pl === 0 && win.pr === 0;
+  if (pointwiseFast && win.kh === 1 && win.kw === 1 && win.sh === 1 && win.sw === 1 && unpadded) {
+    pointwise(xd, wdat, bd, out, n, c, m, group, h * wd);
+    return [{ dtype: 'float32', dims, data: out }];
+  }
   const acc = new Float64Array(oh * ow);
   const { kh, kw, sh, sw, dh, dw, pt, pl } = win;
   // column ranges per tap, and the range where all taps of a row are valid
@@ -151,7 +162,46 @@ function convEvaluate(node: Node, inputs: (Tensor | undefined)[]): Tensor[] {
       out.set(acc, (ni * m + oc) * oh * ow);
     }
   }
-  return [{ dtype: 'float32', dims: nsp === 1 ? [n, m, ow] : [n, m, oh, ow], data: out }];
+  return [{ dtype: 'float32', dims, data: out }];
+}
+
+/** Output channels accumulated together by pointwise(): each input plane is read once per block, not once per channel. */
+const OC_BLOCK = 4;
+
+/**
+ * 1x1 convolution, stride 1, no padding (most of a MobileNet's MACs): the general loop's arithmetic exactly (each
+ * float64 accumulator starts at the bias and gets w * x added in input-channel order), OC_BLOCK channels at a time.
+ */
+function pointwise(xd: Float32Array, wd: Float32Array, bd: Float32Array | undefined, out: Float32Array, n: number, c: number, m: number, group: number, hw: number): void {
+  const cg = c / group, mg = m / group;
+  const acc = new Float64Array(OC_BLOCK * hw);
+  for (let ni = 0; ni < n; ni++) {
+    // a block never straddles a group (so all its channels read the same input planes): it ends at the group's end
+    for (let oc0 = 0, nb = 0; oc0 < m; oc0 += nb) {
+      const g = Math.floor(oc0 / mg);
+      nb = Math.min(OC_BLOCK, (g + 1) * mg - oc0);
+      for (let j = 0; j < nb; j++) acc.fill(bd ? bd[oc0 + j]! : 0, j * hw, (j + 1) * hw);
+      for (let ci = 0; ci < cg; ci++) {
+        const xb = (ni * c + g * cg + ci) * hw;
+        if (nb === OC_BLOCK) {
+          const w0 = wd[oc0 * cg + ci]!, w1 = wd[(oc0 + 1) * cg + ci]!, w2 = wd[(oc0 + 2) * cg + ci]!, w3 = wd[(oc0 + 3) * cg + ci]!;
+          for (let o = 0; o < hw; o++) {
+            const xv = xd[xb + o]!;
+            acc[o] += w0 * xv;
+            acc[hw + o] += w1 * xv;
+            acc[2 * hw + o] += w2 * xv;
+            acc[3 * hw + o] += w3 * xv;
+          }
+        } else {
+          for (let j = 0; j < nb; j++) {
+            const wv = wd[(oc0 + j) * cg + ci]!, base = j * hw;
+            for (let o = 0; o < hw; o++) acc[base + o] += wv * xd[xb + o]!;
+          }
+        }
+      }
+      for (let j = 0; j < nb; j++) out.set(acc.subarray(j * hw, (j + 1) * hw), (ni * m + oc0 + j) * hw);
+    }
+  }
 }
 
 /** The all-taps-valid part of one output row; kw 1 and 3 get unrolled loops (pointwise and 3x3 dominate CNNs). */
