@@ -71,3 +71,23 @@ export function ints(n: number, lo: number, hi: number, seed: number): number[] 
     return r === 0 ? lo : r === 1 ? hi : lo + (s % (hi - lo + 1));
   });
 }
+
+/**
+ * Shapes of `operands` tensors that broadcast together (numpy rules: leading axes dropped, some axes 1), and the
+ * shape they broadcast to.
+ */
+export function broadcastShapesArb(operands: number): fc.Arbitrary<{ out: number[]; shapes: number[][] }> {
+  return fc.record({
+    out: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }),
+    drops: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: operands, maxLength: operands }),
+    ones: fc.array(fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), { minLength: operands, maxLength: operands }),
+  }).map(({ out, drops, ones }) => {
+    const shapes = drops.map((d, k) => out.slice(Math.min(d, out.length - 1)).map((v, i) => (ones[k]![i] ? 1 : v)));
+    return { out: broadcastOf(shapes, out.length), shapes };
+  });
+}
+
+/** The numpy broadcast of `shapes` at rank `rank`. */
+export function broadcastOf(shapes: readonly number[][], rank: number): number[] {
+  return Array.from({ length: rank }, (_, i) => Math.max(...shapes.map((s) => s[s.length - rank + i] ?? 1)));
+}
