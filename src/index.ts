@@ -3,7 +3,7 @@
 
 export {
   compile, optimize, simulate, loadModel, inspectModel, inspectArtifacts, readArtifacts, run, readTensors, writeTensors,
-  bindInputs, resolveTarget, toOnnx, modelIdOf, OPTIMIZED_MODEL_FILE, readInputs, inputSlots, parsePreprocess,
+  bindInputs, resolveTarget, toOnnx, modelIdOf, OPTIMIZED_MODEL_FILE, readInputs, inputSlots, parsePreprocess, qdqModel,
 } from './pipeline.js';
 export type {
   ArtifactsInfo, CompileOptions, CompileResult, LoadOptions, ModelInfo, NamedTensor, OptimizeOptions, OptimizeResult,

@@ -28,6 +28,8 @@ import { parseParamsBin, validateSchedule } from '../kernels/artifacts.js';
 import type { MemoryUse, ParamsFile, Schedule } from '../kernels/artifacts.js';
 import type { QDType } from '../kernels/types.js';
 import type { CalibMethod } from './quant/index.js';
+import { qdqSpecOf } from './backend/index.js';
+import { exportQdq } from './frontend/index.js';
 import { artifactFiles, calibrationOf, compileGraph, loadCalibrationDir, widenToUnits, writeArtifacts } from './backend/index.js';
 import type { Artifacts, BackendOptions } from './backend/index.js';
 import { DEFAULT_INPUT_SEED, defaultInputs, functionalReport, programFromArtifacts, referenceFileNames, SCHEDULE_FILE, simulateDir, speedupReport, UNFUSED_PREFIX } from './sim/index.js';
@@ -328,6 +330,14 @@ function simulatePrograms(fused: Program, unfused: Program, ref: Reference | nul
   });
   report.functional = f.report;
   return report;
+}
+
+/**
+ * The compiled int8 program as an ONNX QDQ model (`dspc compile --qdq`): QuantizeLinear/DequantizeLinear with the
+ * program's scales and zero points around every value, its int8 weight and int32 bias codes behind DequantizeLinear.
+ */
+export function qdqModel(res: CompileResult): Uint8Array {
+  return naming(res.model, () => exportQdq(res.artifacts.graph, qdqSpecOf(res.artifacts)));
 }
 
 /** The float graph the program was lowered from, as ONNX (BatchNorm folded, rejected merges restored). */

@@ -22,3 +22,4 @@ export { parseParamsBin, validateSchedule, crc32 } from '../../kernels/artifacts
 export type { ParamsFile, ParamRecord, Schedule, IOTensor, MemoryUse } from '../../kernels/artifacts.js';
 export { precisionUnits, widenToUnits } from './precision.js';
 export type { PrecisionUnit } from './precision.js';
+export { qdqSpecOf } from './qdq.js';

@@ -10,3 +10,5 @@ export { decodeImage, imageTensor, isImageFile, parsePreprocess, IMAGE_EXTENSION
 export type { ChannelOrder, ImageLayout, PreprocessSpec, ResizeMode, Rgba } from './image.js';
 export { preprocessSpecOf, readInputFiles } from './inputs.js';
 export type { InputSlot, PreprocessArg } from './inputs.js';
+export { exportQdq, QDQ_OPSET } from './onnx/qdq.js';
+export type { QdqConstant, QdqSpec, QdqValue } from './onnx/qdq.js';

@@ -3,7 +3,7 @@
 
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { compile, parsePreprocess } from '../../pipeline.js';
+import { compile, parsePreprocess, qdqModel } from '../../pipeline.js';
 import type { CompileResult } from '../../pipeline.js';
 import { DspcError } from '../../ir/errors.js';
 import { addCommonFlags, addLimitFlags, addPreprocessFlag, collect, limitsOf, outputFor } from '../common.js';
@@ -33,6 +33,7 @@ export interface CompileFlags extends CommonFlags, LimitFlags {
   preprocess?: string;
   input?: string[];
   minSqnr?: string;
+  qdq?: string;
   simulate?: boolean;
   report?: string;
   dot?: string;
@@ -58,6 +59,7 @@ export function registerCompile(program: Command): void {
       .option('-i, --input <file>', 'reference input (.pb or PNG/JPEG) the simulation and accuracy figures use; repeat per input (default: seeded random)', collect)
       .option('--simulate', 'estimate cycles of the fused, unfused and ideal programs and print the per-kernel table')
       .option('--report <file.html>', 'write a self-contained HTML report (graphs, cycle timeline, memory, tables)')
+      .option('--qdq <file.onnx>', 'write the quantized program as an ONNX QDQ model (same scales, zero points, int8 weights) for ONNX Runtime')
       .option('--dot <file.dot>', 'write the before/after graphs as Graphviz dot')
       .option('--force', 'replace an output directory that holds another model\'s artifacts')
       .option('-j, --jobs <n>', 'with several models: models compiled at once, each on its own worker thread (default: the number of cores)'),
@@ -67,7 +69,7 @@ export function registerCompile(program: Command): void {
       const out = outputFor(flags);
       if (models.length > 1) return compileMany(models, flags, out);
       const model = models[0]!;
-      if (!flags.out && !flags.report && !flags.dot && !flags.simulate && !flags.json) {
+      if (!flags.out && !flags.report && !flags.dot && !flags.qdq && !flags.simulate && !flags.json) {
         throw new DspcError('E_USAGE', 'compile needs -o/--out <dir> (or --report, --dot, --simulate or --json to compile without writing artifacts)');
       }
       const spec = flags.preprocess !== undefined ? parsePreprocess(flags.preprocess) : undefined;
@@ -90,7 +92,7 @@ export function registerCompile(program: Command): void {
       out.stopProgress();
       writeExtras(res, flags);
       if (flags.json) out.json(compileJson(res));
-      else printCompile(out, res, { perKernel: flags.simulate === true, extras: [flags.report, flags.dot].filter((f): f is string => !!f) });
+      else printCompile(out, res, { perKernel: flags.simulate === true, extras: [flags.report, flags.dot, flags.qdq].filter((f): f is string => !!f) });
     });
 }
 
@@ -137,6 +139,7 @@ function batchLine(name: string, j: Record<string, unknown>): string {
 function writeExtras(res: CompileResult, flags: CompileFlags): void {
   if (flags.report) writeFileAtomic(flags.report, renderReportHtml(buildReportInput(res)));
   if (flags.dot) writeFileAtomic(flags.dot, dotFor(res));
+  if (flags.qdq) writeFileAtomic(flags.qdq, qdqModel(res));
 }
 
 function minSqnrOf(text: string): number {
