@@ -46,15 +46,25 @@ function runMaxPool(inv: Invocation, inputs: QTensor[]): QTensor[] {
   const g = poolGeometry(inv);
   const out = allocCodes(qdtypeOf(o), numel(o.shape));
   const src = x.data;
-  let best = 0;
-  const visit = (idx: number): void => { const v = src[idx]!; if (v > best) best = v; };
+  const { h, w, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow } = g;
+  // the window loop written out (no callback per tap): taps outside the input are skipped, as forWindow does
   for (let p = 0; p < g.n * g.c; p++) {
-    const base = p * g.h * g.w;
-    for (let y = 0; y < g.oh; y++) {
-      for (let xx = 0; xx < g.ow; xx++) {
-        best = -Infinity;
-        forWindow(g, base, y, xx, visit);
-        out[(p * g.oh + y) * g.ow + xx] = best === -Infinity ? x.zeroPoint : best;
+    const base = p * h * w;
+    for (let y = 0; y < oh; y++) {
+      for (let xx = 0; xx < ow; xx++) {
+        let best = -Infinity;
+        for (let i = 0; i < kh; i++) {
+          const iy = y * sh - pt + i * dh;
+          if (iy < 0 || iy >= h) continue;
+          const row = base + iy * w;
+          for (let j = 0; j < kw; j++) {
+            const ix = xx * sw - pl + j * dw;
+            if (ix < 0 || ix >= w) continue;
+            const v = src[row + ix]!;
+            if (v > best) best = v;
+          }
+        }
+        out[(p * oh + y) * ow + xx] = best === -Infinity ? x.zeroPoint : best;
       }
     }
   }
