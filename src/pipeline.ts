@@ -140,7 +140,7 @@ export interface CompileOptions extends OptimizeOptions {
   /** How images (in `calib` and `inputs`) become input tensors: a spec or its text form (`layout=nchw,mean=...` or `@file.json`). */
   preprocess?: PreprocessArg;
   /** Run the program bit-accurately on the reference input and report every kernel's output SQNR vs float in
-   *  report.json `accuracy` (default: when simulate with functional). */
+   *  report.json `accuracy` (default false: it costs one more bit-accurate run; the CLI asks for it with --simulate/--report). */
   accuracy?: boolean;
   /** Mixed precision: raise the most sensitive kernels to int16 activations until the calibration set reaches this output SQNR (dB). int8 only. */
   minSqnr?: number;
@@ -247,7 +247,7 @@ export async function compile(modelPath: string, opts: CompileOptions = {}): Pro
   if (baseline) result.baseline = baseline;
 
   // per-kernel accuracy: the emitted program run bit-accurately on the reference input, every kernel output vs float
-  if (opts.accuracy ?? (opts.simulate === true && opts.functional !== false)) {
+  if (opts.accuracy === true) {
     const inputs = new Map(reference.inputs.map((x) => [x.name, x.tensor]));
     const kernels = naming(modelPath, () => timed(t, 'per-kernel accuracy', () => kernelAccuracy(artifacts.graph, programOf(artifacts, target), inputs)));
     artifacts.report.accuracy = { input: given ? 'given' : 'default', kernels };

@@ -13,7 +13,7 @@ const MODEL = path.join(MODELS, 'chains/chain_6blocks_mixed/model.onnx');
 describe('--min-sqnr', () => {
   let all: CompileResult;
   beforeAll(async () => {
-    all = await compile(MODEL, { minSqnr: 300, simulate: true });
+    all = await compile(MODEL, { minSqnr: 300, simulate: true, accuracy: true });
   });
 
   it('a reachable target raises nothing; an unreachable one raises every unit, in steps, and says so', async () => {
