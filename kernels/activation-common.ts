@@ -4,8 +4,7 @@
 
 import { multiplyByQuantizedMultiplierSingleRounding as rescale, qRange, quantizeMultiplier, quantizeValue } from './fixedpoint.js';
 import { allocCodes, channelStride, field, cyclesPerVector, int32, laneVectors, outTensor, paramBytesOf, qdtypeOf, tensorBytes } from './common.js';
-import type { Target } from './target.js';
-import type { ActivationDef, Invocation, KernelDef, KernelWork, ParamField, ParamValues, QTensor, QuantParams } from './types.js';
+import type { ActivationDef, BindContext, Invocation, KernelDef, KernelWork, ParamField, ParamValues, QTensor, QuantParams, Target } from './types.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Piecewise-linear normal form: y = clamp(out_zp + (d >= 0 ? M_pos(d) : M_neg[c](d)), out_min, out_max), d = x - in_zp
@@ -151,6 +150,7 @@ export function activationKernel(spec: {
   summary: string;
   paramFields: readonly ParamField[];
   activation: ActivationDef;
+  bind: (c: BindContext) => ParamValues;
   defaultCyclesPerVector: number;
 }): KernelDef {
   return {

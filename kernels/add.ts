@@ -4,10 +4,9 @@
 import { multiplyByQuantizedMultiplierWide, quantizeMultiplier, qRange, quantizeValue } from './fixedpoint.js';
 import { epilogueFn, preActivationZeroPoint } from './activations.js';
 import { broadcastIndex, sameShape } from './broadcast.js';
-import { allocCodes, stagedWork, field, laneVectors, numel, outTensor, qdtypeOf, scalar, cyclesPerVector } from './common.js';
+import { allocCodes, stagedWork, field, laneVectors, numel, outTensor, qdtypeOf, runtimePair, scalar, cyclesPerVector } from './common.js';
 import type { OutputClamp } from './output-stage.js';
-import type { Target } from './target.js';
-import type { Invocation, KernelDef, KernelWork, ParamValues, QTensor, QuantParams } from './types.js';
+import type { Invocation, KernelDef, KernelWork, ParamValues, QTensor, QuantParams, Target } from './types.js';
 
 /**
  * As TFLite: left_shift = 20 (int8) / 15 (any int16 operand); twice = 2*max(sA, sB); m_A = sA/twice, m_B = sB/twice,
@@ -103,6 +102,7 @@ export const ADD: KernelDef = {
     { name: 'out_min', dtype: 'int32', count: '1', doc: 'lowest output code' },
     { name: 'out_max', dtype: 'int32', count: '1', doc: 'highest output code' },
   ],
+  bind: (c) => addParams(...runtimePair(c), c.outQ),
   run: runAdd,
   work: (inv, target) => binaryWork(inv, target, ADD.defaultCyclesPerVector),
   defaultCyclesPerVector: 2,

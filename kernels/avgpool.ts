@@ -4,8 +4,7 @@
 import { multiplyByQuantizedMultiplierWide, qRange, quantizeMultiplier } from './fixedpoint.js';
 import { allocCodes, cyclesPerVector, field, laneVectors, numel, outTensor, paramBytesOf, qdtypeOf, tensorBytes } from './common.js';
 import { forWindow, poolGeometry, type PoolGeometry } from './maxpool.js';
-import type { Target } from './target.js';
-import type { Invocation, KernelDef, KernelWork, ParamValues, QTensor, QuantParams } from './types.js';
+import type { Invocation, KernelDef, KernelWork, ParamValues, QTensor, QuantParams, Target } from './types.js';
 
 /**
  * One multiplier per possible divisor 1..kH*kW, so border windows (count_include_pad = 0) divide by their own count
@@ -91,6 +90,10 @@ export const AVGPOOL: KernelDef = {
     { name: 'multiplier', dtype: 'int32', count: 'kH*kW', doc: 'entry k-1: Q31 multiplier of inScale/(outScale*k) for a window of k taps' },
     { name: 'shift', dtype: 'int32', count: 'kH*kW', doc: 'shift of multiplier[k-1]' },
   ],
+  bind: (c) => {
+    const ks = c.attr('kernel_shape');
+    return avgPoolParams(Array.isArray(ks) ? ks.reduce((a, b) => a * b, 1) : 1, c.inQ[0]!, c.outQ);
+  },
   run: runAvgPool,
   work: avgPoolWork,
   defaultCyclesPerVector: 1,

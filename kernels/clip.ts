@@ -23,5 +23,6 @@ export const CLIP = activationKernel({
   summary: 'min(max(x, lo), hi) with requantization',
   paramFields: [...PW_FIELDS_HEAD, ...NEG_FIELDS_SCALAR, ...PW_FIELDS_CLAMP],
   activation: PIECEWISE,
+  bind: (c) => clipParams(c.num('min'), c.num('max'), c.inQ[0]!, c.outQ),
   defaultCyclesPerVector: 1,
 });

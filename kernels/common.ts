@@ -2,8 +2,7 @@
 // Contract: pure functions; cost helpers implement the shared terms of docs/cost-model.md exactly once.
 
 import { DspcError } from '../src/ir/errors.js';
-import type { Target } from './target.js';
-import type { ElemType, Invocation, KernelWork, ParamValues, QDType, QTensor, TensorRef } from './types.js';
+import type { BindContext, ElemType, Invocation, KernelWork, ParamValues, QDType, QTensor, QuantParams, Target, TensorRef } from './types.js';
 
 export const ELEM_BYTES: Readonly<Record<ElemType, number>> = { int8: 1, uint8: 1, int16: 2, int32: 4, float32: 4 };
 
@@ -54,6 +53,37 @@ export function requireSameQuant(inv: Invocation, a: { scale: number; zeroPoint:
   if (a.scale !== b.scale || a.zeroPoint !== b.zeroPoint) {
     throw kernelError(inv, `output quantization (scale ${b.scale}, zero point ${b.zeroPoint}) must equal the input's (scale ${a.scale}, zero point ${a.zeroPoint}) for a value-preserving kernel`);
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// bind() building blocks: how kernels read an IR node's constants
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Constant input i the kernel needs (weights, ...); a runtime value there cannot be lowered (E_KERNEL). */
+export function constantInput(c: BindContext, i: number, what: string): { dims: readonly number[]; values: Float32Array } {
+  return c.constant(i) ?? c.fail(`${what} (input ${i}) must be a constant for this kernel`);
+}
+
+/**
+ * Optional bias-like constant at input i broadcast to `n` entries ([n], [1,n], [1] or scalar), times `scale`;
+ * `what` names it in the error when it is computed at run time.
+ */
+export function channelVector(c: BindContext, i: number, n: number, scale: number, what: string): Float64Array | undefined {
+  const t = c.constant(i);
+  if (!t) {
+    if (c.node.inputs[i]) c.fail(`${what} must be a constant`);
+    return undefined;
+  }
+  const d = t.values;
+  if (d.length !== 1 && d.length !== n) c.fail(`bias of shape [${t.dims.join(',')}] does not broadcast to ${n} output channels`);
+  return Float64Array.from({ length: n }, (_, k) => scale * d[d.length === 1 ? 0 : k]!);
+}
+
+/** Quantization of both operands of a binary elementwise kernel, which takes two runtime tensors (no constant operand). */
+export function runtimePair(c: BindContext): [QuantParams, QuantParams] {
+  const op = c.node.op;
+  if (c.inQ.length !== 2) c.fail(`${op} with a constant operand is not supported by the ${op.toLowerCase()} kernel (both operands must be runtime tensors)`);
+  return [c.inQ[0]!, c.inQ[1]!];
 }
 
 export function outTensor(ref: TensorRef, data: Int8Array | Int16Array | Int32Array | Uint8Array): QTensor {

@@ -57,6 +57,7 @@ export const CONCAT: KernelDef = {
     { name: 'multiplier', dtype: 'int32', count: 'inputs', doc: 'Q31 multiplier of s_k/s_out per input' },
     { name: 'shift', dtype: 'int32', count: 'inputs', doc: 'shift of multiplier[k]' },
   ],
+  bind: (c) => concatParams(c.inQ, c.outQ),
   run: runConcat,
   work: (inv, target) => copyWork(inv, target, CONCAT),
   defaultCyclesPerVector: 1,

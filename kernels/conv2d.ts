@@ -3,10 +3,9 @@
 // Contract: run() is bit-exact (int8 via kernels/wasm when it applies, else runConv2dScalar, the reference); work() is docs/cost-model.md's formula.
 
 import { epilogueFn, epilogueTable, preActivationZeroPoint } from './activations.js';
-import { allocCodes, ceilDiv, field, kernelError, laneVectors, numel, outTensor, qdtypeOf, scalar, cyclesPerVector, stagedWork } from './common.js';
+import { allocCodes, ceilDiv, channelVector, constantInput, field, kernelError, laneVectors, numel, outTensor, qdtypeOf, scalar, cyclesPerVector, stagedWork } from './common.js';
 import { OUTPUT_STAGE_FIELDS, outputStageParams, quantizeWeightsPerChannel, writeChannel, writeChannelInt8, type OutputClamp } from './output-stage.js';
-import type { Target } from './target.js';
-import type { Invocation, KernelDef, KernelWork, ParamValues, QTensor, QuantParams } from './types.js';
+import type { BindContext, Invocation, KernelDef, KernelWork, ParamValues, QTensor, QuantParams, Target } from './types.js';
 import { conv2dInt8Wasm, type Int8OutputStage } from './wasm/conv-int8.js';
 
 /** Static geometry of one conv invocation (ONNX attribute names; pads are [top, left, bottom, right]). */
@@ -61,6 +60,14 @@ export interface ConvWeightsInput {
 export function conv2dParams(w: ConvWeightsInput, inQ: QuantParams, outQ: QuantParams, clamp: OutputClamp = {}): ParamValues {
   const q = quantizeWeightsPerChannel(w.weights, w.cOut);
   return { weights: q.codes, ...outputStageParams(q.scales, w.bias, inQ, outQ, clamp) };
+}
+
+/** Conv: weights [C_out, C_in/group, kH, kW] and the optional bias are constants of the node. */
+function bindConv2d(c: BindContext): ParamValues {
+  const w = constantInput(c, 1, 'weights');
+  const cOut = w.dims[0]!;
+  const bias = channelVector(c, 2, cOut, 1, 'bias');
+  return conv2dParams({ weights: w.values, cOut, ...(bias ? { bias } : {}) }, c.inQ[0]!, c.outQ);
 }
 
 /**
@@ -457,6 +464,7 @@ export const CONV2D: KernelDef = {
     { name: 'weights', dtype: 'int8', count: 'C_out*C_in/group*kH*kW', doc: 'symmetric per-output-channel weight codes, [C_out, C_in/group, kH, kW]' },
     ...OUTPUT_STAGE_FIELDS,
   ],
+  bind: bindConv2d,
   run: runConv,
   work: convWork,
   defaultCyclesPerVector: 1,

@@ -3,16 +3,44 @@
 // Contract: the backend lays weights out as [C_out, K] (transB resolved, alpha/beta folded); input is [N, K...] flattened.
 
 import { epilogueFn, preActivationZeroPoint } from './activations.js';
-import { allocCodes, ceilDiv, cyclesPerVector, stagedWork, field, kernelError, laneVectors, numel, outTensor, qdtypeOf, scalar } from './common.js';
+import { allocCodes, ceilDiv, channelVector, constantInput, cyclesPerVector, stagedWork, field, kernelError, laneVectors, numel, outTensor, qdtypeOf, scalar } from './common.js';
 import { conv2dParams, int8OutputStage, type ConvWeightsInput } from './conv2d.js';
 import { OUTPUT_STAGE_FIELDS, writeChannel, type OutputClamp } from './output-stage.js';
-import type { Target } from './target.js';
-import type { Invocation, KernelDef, KernelWork, ParamValues, QTensor, QuantParams } from './types.js';
+import type { BindContext, Invocation, KernelDef, KernelWork, ParamValues, QTensor, QuantParams, Target } from './types.js';
 import { fullyConnectedInt8Wasm } from './wasm/conv-int8.js';
 
 /** Same table as conv2d with weights [C_out, K]. */
 export function fullyConnectedParams(w: ConvWeightsInput, inQ: QuantParams, outQ: QuantParams, clamp: OutputClamp = {}): ParamValues {
   return conv2dParams(w, inQ, outQ, clamp);
+}
+
+/** d times alpha, as doubles (a plain loop: Float64Array.from with a map function costs ~1 s on a 1.3M-entry matrix). */
+function scaled(d: Float32Array, alpha: number): Float64Array {
+  const out = new Float64Array(d.length);
+  for (let i = 0; i < d.length; i++) out[i] = alpha * d[i]!;
+  return out;
+}
+
+/** [K, N] row-major -> [N, K], times alpha. */
+function transposed(d: Float32Array, k: number, n: number, alpha: number): Float64Array {
+  const out = new Float64Array(k * n);
+  for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) out[j * k + i] = alpha * d[i * n + j]!;
+  return out;
+}
+
+/** Gemm (transA = 0) and MatMul with a constant 2-D right operand: weights laid out [C_out, K], alpha/beta folded. */
+function bindFullyConnected(c: BindContext): ParamValues {
+  const w = constantInput(c, 1, 'weight matrix');
+  if (w.dims.length !== 2) c.fail(`weight matrix of shape [${w.dims.join(',')}] is not 2-D`);
+  const isGemm = c.node.op === 'Gemm';
+  if (isGemm && c.num('transA') !== 0) c.fail('Gemm with transA = 1 has no fully_connected lowering');
+  const transB = isGemm && c.num('transB') === 1;
+  const alpha = isGemm ? c.num('alpha') : 1;
+  const [r, k] = [w.dims[0]!, w.dims[1]!];
+  const cOut = transB ? r : k;
+  const weights = transB ? scaled(w.values, alpha) : transposed(w.values, r, k, alpha);
+  const bias = isGemm ? channelVector(c, 2, cOut, c.num('beta'), 'Gemm bias C') : undefined;
+  return fullyConnectedParams({ weights, cOut, ...(bias ? { bias } : {}) }, c.inQ[0]!, c.outQ);
 }
 
 function fcDims(inv: Invocation): { n: number; k: number; cOut: number } {
@@ -97,6 +125,7 @@ export const FULLY_CONNECTED: KernelDef = {
     { name: 'weights', dtype: 'int8', count: 'C_out*K', doc: 'symmetric per-output-channel weight codes, [C_out, K]' },
     ...OUTPUT_STAGE_FIELDS,
   ],
+  bind: bindFullyConnected,
   run: runFc,
   work: fcWork,
   defaultCyclesPerVector: 1,

@@ -3,8 +3,7 @@
 
 import { multiplyByQuantizedMultiplierWide, qRange, quantizeMultiplier } from './fixedpoint.js';
 import { allocCodes, cyclesPerVector, kernelError, laneVectors, numel, outTensor, paramBytesOf, qdtypeOf, scalar, tensorBytes } from './common.js';
-import type { Target } from './target.js';
-import type { Invocation, KernelDef, KernelWork, ParamValues, QTensor, QuantParams } from './types.js';
+import type { Invocation, KernelDef, KernelWork, ParamValues, QTensor, QuantParams, Target } from './types.js';
 
 export function globalAvgPoolParams(spatialElems: number, inQ: QuantParams, outQ: QuantParams): ParamValues {
   const q = quantizeMultiplier(inQ.scale / (outQ.scale * spatialElems));
@@ -69,6 +68,7 @@ export const GLOBAL_AVGPOOL: KernelDef = {
     { name: 'multiplier', dtype: 'int32', count: '1', doc: 'Q31 multiplier of inScale/(outScale*H*W)' },
     { name: 'shift', dtype: 'int32', count: '1', doc: 'shift of multiplier' },
   ],
+  bind: (c) => globalAvgPoolParams(numel(c.shape(0)!.slice(2)), c.inQ[0]!, c.outQ),
   run: runGlobalAvgPool,
   work: globalAvgPoolWork,
   defaultCyclesPerVector: 1,

@@ -16,5 +16,6 @@ export const HARDSIGMOID = activationKernel({
   summary: 'clamp(alpha*x + beta, 0, 1) by lookup table',
   paramFields: LUT_FIELDS,
   activation: LUT_ACTIVATION,
+  bind: (c) => hardSigmoidParams(c.num('alpha'), c.num('beta'), c.inQ[0]!, c.outQ),
   defaultCyclesPerVector: 4,
 });

@@ -15,5 +15,6 @@ export const HARDSWISH = activationKernel({
   summary: 'x * clamp(x/6 + 1/2, 0, 1) by lookup table',
   paramFields: LUT_FIELDS,
   activation: LUT_ACTIVATION,
+  bind: (c) => hardSwishParams(c.inQ[0]!, c.outQ),
   defaultCyclesPerVector: 4,
 });

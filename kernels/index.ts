@@ -15,8 +15,7 @@ import { RESHAPE } from './reshape.js';
 import { SLICE } from './slice.js';
 import { SPLIT } from './split.js';
 import { TRANSPOSE } from './transpose.js';
-import type { Target } from './target.js';
-import type { KernelDef } from './types.js';
+import type { KernelDef, Target } from './types.js';
 
 const ALL: readonly KernelDef[] = [
   CONV2D, FULLY_CONNECTED, MAXPOOL, AVGPOOL, GLOBAL_AVGPOOL, ADD, MUL, CONCAT,

@@ -24,5 +24,6 @@ export const LEAKY_RELU = activationKernel({
   summary: 'x >= 0 ? x : alpha*x with requantization',
   paramFields: [...PW_FIELDS_HEAD, ...NEG_FIELDS_SCALAR, ...PW_FIELDS_CLAMP],
   activation: PIECEWISE,
+  bind: (c) => leakyReluParams(c.num('alpha'), c.inQ[0]!, c.outQ),
   defaultCyclesPerVector: 2,
 });

@@ -2,8 +2,7 @@
 // Contract: value-preserving: the output shares the input's quantization (the backend propagates it), no parameters.
 
 import { allocCodes, cyclesPerVector, kernelError, laneVectors, numel, outTensor, paramBytesOf, qdtypeOf, requireSameQuant, tensorBytes } from './common.js';
-import type { Target } from './target.js';
-import type { Invocation, KernelDef, KernelWork, QTensor } from './types.js';
+import type { Invocation, KernelDef, KernelWork, QTensor, Target } from './types.js';
 
 export interface PoolGeometry {
   n: number; c: number; h: number; w: number; oh: number; ow: number;

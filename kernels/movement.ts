@@ -1,8 +1,7 @@
 // Stage: kernel library support. Strided copies behind the data-movement kernels (transpose, slice, split, concat).
 // Contract: out[i] = src[base + sum_a coord_a(i) * coef[a]] over the output's row-major coordinates.
 
-import type { Invocation, KernelDef, KernelWork } from './types.js';
-import type { Target } from './target.js';
+import type { Invocation, KernelDef, KernelWork, Target } from './types.js';
 import { cyclesPerVector, laneVectors, paramBytesOf, qdtypeOf, tensorBytes } from './common.js';
 
 export function rowStrides(shape: readonly number[]): number[] {

@@ -5,7 +5,7 @@ import { multiplyByQuantizedMultiplierWide, quantizeMultiplier, qRange, quantize
 import { epilogueFn, preActivationZeroPoint } from './activations.js';
 import { binaryWork } from './add.js';
 import { broadcastIndex, sameShape } from './broadcast.js';
-import { allocCodes, numel, outTensor, qdtypeOf, scalar } from './common.js';
+import { allocCodes, numel, outTensor, qdtypeOf, runtimePair, scalar } from './common.js';
 import type { OutputClamp } from './output-stage.js';
 import type { Invocation, KernelDef, ParamValues, QTensor, QuantParams } from './types.js';
 
@@ -58,6 +58,7 @@ export const MUL: KernelDef = {
     { name: 'out_min', dtype: 'int32', count: '1', doc: 'lowest output code' },
     { name: 'out_max', dtype: 'int32', count: '1', doc: 'highest output code' },
   ],
+  bind: (c) => mulParams(...runtimePair(c), c.outQ),
   run: runMul,
   work: (inv, target) => binaryWork(inv, target, MUL.defaultCyclesPerVector),
   defaultCyclesPerVector: 2,

@@ -18,5 +18,6 @@ export const RELU = activationKernel({
   summary: 'max(x, 0) with requantization',
   paramFields: [...PW_FIELDS_HEAD, ...PW_FIELDS_CLAMP],
   activation: PIECEWISE,
+  bind: (c) => reluParams(c.inQ[0]!, c.outQ),
   defaultCyclesPerVector: 1,
 });

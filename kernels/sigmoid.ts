@@ -15,5 +15,6 @@ export const SIGMOID = activationKernel({
   summary: 'logistic function by lookup table',
   paramFields: LUT_FIELDS,
   activation: LUT_ACTIVATION,
+  bind: (c) => sigmoidParams(c.inQ[0]!, c.outQ),
   defaultCyclesPerVector: 4,
 });

@@ -15,5 +15,6 @@ export const TANH = activationKernel({
   summary: 'hyperbolic tangent by lookup table',
   paramFields: LUT_FIELDS,
   activation: LUT_ACTIVATION,
+  bind: (c) => tanhParams(c.inQ[0]!, c.outQ),
   defaultCyclesPerVector: 4,
 });

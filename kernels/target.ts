@@ -8,51 +8,11 @@ import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { DspcError } from '../src/ir/errors.js';
 import { KERNELS } from './index.js';
-import type { QDType } from './types.js';
+import type { Target, TargetKernel } from './types.js';
 
 export const DEFAULT_TARGET = 'generic-dsp';
 
-export interface MemoryLevel {
-  name: string;
-  sizeBytes: number;
-  /** Sustained bytes per core cycle. */
-  bytesPerCycle: number;
-  /** Cycles before the first byte of an access arrives. */
-  latencyCycles: number;
-  note?: string;
-}
-
-export interface ParamMemory {
-  /** Name of the memory level holding parameter tables. */
-  memory: string;
-  dmaBytesPerCycle: number;
-  doubleBuffered: boolean;
-}
-
-export interface TargetKernel {
-  name: string;
-  /** Cycles per vector of vectorLanes[dtype] elements (required for activation kernels). */
-  cyclesPerVector?: number;
-  /** Activation kernels this kernel can apply in its output stage. */
-  epilogue?: string[];
-  note?: string;
-}
-
-export interface Target {
-  id: string;
-  name: string;
-  description: string;
-  clockHz: number;
-  vectorLanes: Record<QDType, number>;
-  macsPerCycle: Record<QDType, number>;
-  /** Fastest first. */
-  memories: MemoryLevel[];
-  paramMemory: ParamMemory;
-  kernelLaunchCycles: number;
-  /** Activation kernels appear cheapest first. */
-  kernels: TargetKernel[];
-  sources?: string[];
-}
+export type { MemoryLevel, ParamMemory, Target, TargetKernel } from './types.js';
 
 /**
  * Package root: the nearest directory above this module holding package.json (works from src and dist). The one

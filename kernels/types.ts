@@ -1,7 +1,7 @@
 // Stage: kernel library. Shared types of kernels, their invocations in schedule.json, and their costs.
 // Contract: the backend writes Invocations, the simulator reads them; both run kernels only through KernelDef.
 
-import type { Target } from './target.js';
+import type { AttrValue, Node } from '../src/ir/graph.js';
 
 /** Device integer types a program runs in. */
 export type QDType = 'int8' | 'int16';
@@ -97,12 +97,58 @@ export interface KernelWork {
   outputBytes: number[];
   /** Parameter bytes loaded over DMA. */
   paramBytes: number;
+  /** Part of computeCycles spent requantizing and writing outputs (the stage an epilogue overlaps with). */
+  outputStageCycles?: number;
+  /** Cycles of the epilogue activation over the output, NOT included in computeCycles. */
+  epilogueCycles?: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Kernel definitions (added by the kernel library; everything above is the lead's contract, unchanged)
+// Targets (data: targets/*.json, validated by kernels/target.ts) and kernel definitions
 // ---------------------------------------------------------------------------------------------------------------
 
+export interface MemoryLevel {
+  name: string;
+  sizeBytes: number;
+  /** Sustained bytes per core cycle. */
+  bytesPerCycle: number;
+  /** Cycles before the first byte of an access arrives. */
+  latencyCycles: number;
+  note?: string;
+}
+
+export interface ParamMemory {
+  /** Name of the memory level holding parameter tables. */
+  memory: string;
+  dmaBytesPerCycle: number;
+  doubleBuffered: boolean;
+}
+
+export interface TargetKernel {
+  name: string;
+  /** Cycles per vector of vectorLanes[dtype] elements (required for activation kernels). */
+  cyclesPerVector?: number;
+  /** Activation kernels this kernel can apply in its output stage. */
+  epilogue?: string[];
+  note?: string;
+}
+
+/** Typed mirror of targets/schema.json. */
+export interface Target {
+  id: string;
+  name: string;
+  description: string;
+  clockHz: number;
+  vectorLanes: Record<QDType, number>;
+  macsPerCycle: Record<QDType, number>;
+  /** Fastest first. */
+  memories: MemoryLevel[];
+  paramMemory: ParamMemory;
+  kernelLaunchCycles: number;
+  /** Activation kernels appear cheapest first. */
+  kernels: TargetKernel[];
+  sources?: string[];
+}
 
 /**
  * What a kernel is for. 'activation' kernels are pointwise and can be folded into an epilogue;
@@ -134,6 +180,28 @@ export interface Arity {
   max: number;
 }
 
+/**
+ * What a kernel's bind() is given for one IR node. The backend builds it; every fact in it comes from the IR and
+ * the op table (attribute defaults included), so a kernel file never repeats an op's defaults.
+ */
+export interface BindContext {
+  node: Node;
+  /** Quantization of the node's runtime (non-constant) inputs, in input order. */
+  inQ: QuantParams[];
+  /** What the kernel's output stage writes: the node's output, or the folded epilogue activation's input. */
+  outQ: QuantParams;
+  /** The constant (initializer) at input position i, as float32; undefined when omitted or computed at run time. */
+  constant(i: number): { dims: readonly number[]; values: Float32Array } | undefined;
+  /** Static shape of the value at input position i (undefined when omitted). */
+  shape(i: number): readonly number[] | undefined;
+  /** Attribute `name` with the op table's default applied. */
+  attr(name: string): AttrValue;
+  /** Numeric attribute `name` with the op table's default applied. */
+  num(name: string): number;
+  /** Throws E_KERNEL naming the node: the node cannot be expressed as this kernel's table. */
+  fail(problem: string): never;
+}
+
 export interface KernelDef {
   /** Kernel name as targets list it (snake_case, e.g. 'conv2d', 'leaky_relu'). */
   name: string;
@@ -153,18 +221,15 @@ export interface KernelDef {
    * quantization, whose zero point is epilogueParams.in_zp).
    */
   run(inv: Invocation, inputs: QTensor[], params: ParamValues, epilogueParams?: ParamValues): QTensor[];
+  /**
+   * The parameter table (fields of paramFields, by name) of one IR node this kernel implements. Absent exactly
+   * when paramFields is empty.
+   */
+  bind?(c: BindContext): ParamValues;
   /** Work of one invocation on a target (docs/cost-model.md). */
   work(inv: Invocation, target: Target): KernelWork;
   /** Present exactly for role 'activation'. */
   activation?: ActivationDef;
   /** Cycles per vector of vectorLanes elements when the target entry does not say (non-activation kernels). */
   defaultCyclesPerVector: number;
-}
-
-/** Optional refinements of KernelWork a kernel fills in (the simulator combines them, docs/cost-model.md). */
-export interface KernelWork {
-  /** Part of computeCycles spent requantizing and writing outputs (the stage an epilogue overlaps with). */
-  outputStageCycles?: number;
-  /** Cycles of the epilogue activation over the output, NOT included in computeCycles. */
-  epilogueCycles?: number;
 }

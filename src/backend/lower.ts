@@ -12,8 +12,7 @@ import { isActivation, opDef } from '../ir/optable.js';
 import { numel } from '../ir/tensor.js';
 import { assignQParams } from '../quant/index.js';
 import type { QParams, Ranges } from '../quant/index.js';
-import { activationTable } from './actparams.js';
-import { buildParams } from './builders.js';
+import { bindParams } from './bind.js';
 import { planMemory } from './memory.js';
 import type { LiveTensor, MemoryPlan } from './memory.js';
 import { encodeParamsBin } from './params.js';
@@ -160,11 +159,11 @@ export function lowerGraph(g: Graph, target: Target, opts: LowerOptions): Loweri
     };
     lift1d(n, inv.attrs, [...inv.inputs, ...inv.outputs]);
     const stageQ = qOf(q, n.outputs[0]!);
-    const p = buildParams(kernel, { g, node: n, inQ: ins.map((x) => qOf(q, x)), outQ: stageQ });
+    const p = bindParams(kernel, g, n, ins.map((x) => qOf(q, x)), stageQ);
     tables.push(...tablesOf(kernel, p, 'kernel', n.name, i));
     if (act) {
       const ak = (sel.of.get(act.name) as { kernel: KernelDef }).kernel;
-      const ap = activationTable(g, act, stageQ, qOf(q, act.outputs[0]!));
+      const ap = bindParams(ak, g, act, [stageQ], qOf(q, act.outputs[0]!));
       tables.push(...tablesOf(ak, ap, 'epilogue', act.name, i));
       inv.epilogue = { kernel: ak.name, node: act.name, attrs: resolvedAttrs(act), params: [] };
     }

@@ -8,13 +8,7 @@ import type { KernelDef } from '../../kernels/types.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { consumers, isGraphOutput, producers } from '../ir/graph.js';
 import { DspcError } from '../ir/errors.js';
-import { isActivation } from '../ir/optable.js';
-
-/**
- * Ops that only reinterpret a contiguous row-major buffer: their output aliases their input with a new shape.
- * (Identity/Dropout survive only when the pass pipeline was skipped.)
- */
-export const VIEW_OPS: ReadonlySet<string> = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout']);
+import { isActivation, opDef } from '../ir/optable.js';
 
 export type Selection = { kind: 'view' } | { kind: 'kernel'; kernel: KernelDef };
 
@@ -39,7 +33,8 @@ export function selectKernels(g: Graph, target: Target): Map<string, Selection> 
   const of = new Map<string, Selection>();
   const failures: Node[] = [];
   for (const n of g.nodes) {
-    if (VIEW_OPS.has(n.op)) {
+    // the op table's views reinterpret a buffer (Identity/Dropout survive only when the passes were skipped)
+    if (opDef(n.op)?.view) {
       of.set(n.name, { kind: 'view' });
       continue;
     }

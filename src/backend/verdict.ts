@@ -1,7 +1,6 @@
 // Stage: backend. The quantized fusion verdict: every fused activation node against the unfused chain it replaced, on every input code.
 // Contract: exhaustive per channel (256 int8 / 65,536 int16 codes); a merge is accepted only if never further from float than the chain (or bit-exact with exact).
 
-import { activationDef } from '../../kernels/activations.js';
 import { KERNELS } from '../../kernels/index.js';
 import type { ParamValues, QDType, QuantParams } from '../../kernels/types.js';
 import type { Graph, Node } from '../ir/graph.js';
@@ -12,7 +11,7 @@ import type { Tensor } from '../ir/tensor.js';
 import { floatTensor } from '../ir/tensor.js';
 import { assignQParams, QRANGE } from '../quant/index.js';
 import type { Ranges } from '../quant/index.js';
-import { activationTable } from './actparams.js';
+import { bindParams } from './bind.js';
 
 export interface VerdictOptions {
   dtype: QDType;
@@ -97,9 +96,9 @@ interface Stage {
 
 function stage(g: Graph, node: Node, inQ: QuantParams, outQ: QuantParams): Stage {
   const kernel = [...KERNELS.values()].find((k) => k.role === 'activation' && k.ops.includes(node.op));
-  const act = kernel ? activationDef(kernel.name) : undefined;
-  if (!act) throw new DspcError('E_KERNEL', `fusion verdict: no activation kernel implements ${node.op}`, { node: node.name });
-  return { table: activationTable(g, node, inQ, outQ), apply: act.applyCode };
+  const act = kernel?.activation;
+  if (!kernel || !act) throw new DspcError('E_KERNEL', `fusion verdict: no activation kernel implements ${node.op}`, { node: node.name });
+  return { table: bindParams(kernel, g, node, [inQ], outQ), apply: act.applyCode };
 }
 
 /** Compare one fused node with its chain on every (code, channel). */

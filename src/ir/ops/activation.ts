@@ -137,7 +137,7 @@ const prelu: OpDef = def({
 
 /** Identity and inference-mode Dropout pass data through; they are not activations (fusion removes them first). */
 const identity: OpDef = def({
-  type: 'Identity', category: 'other', summary: 'y = x', monotone: always, valuePreserving: true,
+  type: 'Identity', category: 'other', summary: 'y = x', monotone: always, valuePreserving: true, view: true,
   infer: sameAsInput0(true),
   evaluate: (_n, inputs) => [needT(inputs, 0)],
 });
@@ -145,7 +145,7 @@ const identity: OpDef = def({
 const dropout: OpDef = def({
   type: 'Dropout', category: 'other', summary: 'inference: y = x (mask output unsupported)',
   attrs: { ratio: { type: 'float', default: 0.5 } },
-  monotone: always, valuePreserving: true,
+  monotone: always, valuePreserving: true, view: true,
   infer: sameAsInput0(true),
   evaluate: (_n, inputs) => [needT(inputs, 0)],
 });

@@ -45,7 +45,7 @@ function identityMap(n: number): Int32Array {
 const reshapeAttrs: Record<string, AttrSpec> = { shape: { type: 'ints' } };
 const reshape = def({
   type: 'Reshape', category: 'movement', summary: 'same data, new static shape', attrs: reshapeAttrs,
-  monotone: always, valuePreserving: true,
+  monotone: always, valuePreserving: true, view: true,
   infer: (node, inputs) => {
     const x = need(inputs, 0, 'data input');
     const shape = attrInts(node, 'shape', reshapeAttrs);
@@ -70,7 +70,7 @@ function flattenShape(node: Node, shape: readonly number[]): number[] {
 }
 const flatten = def({
   type: 'Flatten', category: 'movement', summary: 'reshape to 2-D at axis', attrs: flattenAttrs,
-  monotone: always, valuePreserving: true,
+  monotone: always, valuePreserving: true, view: true,
   infer: (node, inputs) => {
     const x = need(inputs, 0, 'data input');
     return [{ dtype: x.dtype, shape: flattenShape(node, x.shape) }];
@@ -103,7 +103,7 @@ function unsqueezeShape(node: Node, shape: readonly number[]): number[] {
 }
 function reshaper(type: string, summary: string, f: (node: Node, shape: readonly number[]) => number[]): OpDef {
   return def({
-    type, category: 'movement', summary, attrs: axesAttrs, monotone: always, valuePreserving: true,
+    type, category: 'movement', summary, attrs: axesAttrs, monotone: always, valuePreserving: true, view: true,
     infer: (node, inputs) => {
       const x = need(inputs, 0, 'data input');
       return [{ dtype: x.dtype, shape: f(node, x.shape) }];

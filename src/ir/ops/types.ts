@@ -49,6 +49,11 @@ export interface OpDef {
   monotone: (node: Node, params: (Tensor | undefined)[]) => boolean;
   /** Output values are a subset of the input values (plus a pad constant): ranges pass through unchanged. */
   valuePreserving: boolean;
+  /**
+   * The output is the input's row-major buffer under another shape (nothing moves): the backend lowers the node to
+   * no kernel at all, its output aliasing its input.
+   */
+  view: boolean;
   /** Output types; throws a message string (via Error) naming the problem when inputs are inconsistent. */
   infer: (node: Node, inputs: (InferInput | undefined)[]) => OutputType[];
   /** Float reference semantics on concrete tensors (undefined = omitted optional input). */

@@ -177,6 +177,7 @@ export function def(d: Partial<OpDef> & Pick<OpDef, 'type' | 'category' | 'summa
     activation: false,
     monotone: never,
     valuePreserving: false,
+    view: false,
     macs: zeroMacs,
     ...d,
   };
