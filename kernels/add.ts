@@ -1,12 +1,13 @@
 // Stage: kernel library. add kernel (Add): TFLite-style quantized addition with numpy broadcasting and optional epilogue.
-// Contract: both operands rescaled to a common fixed-point scale (left_shift headroom), summed, requantized, clamped.
+// Contract: both operands rescaled to a common fixed-point scale (left_shift headroom), summed, requantized, clamped;
+//   kernels/sub.ts runs the same arithmetic with the second operand negated.
 
 import { multiplyByQuantizedMultiplierWide, quantizeMultiplier, qRange, quantizeValue } from './fixedpoint.js';
 import { epilogueFn, preActivationZeroPoint } from './activations.js';
 import { broadcastIndex, sameShape } from './broadcast.js';
 import { allocCodes, stagedWork, field, laneVectors, numel, outTensor, qdtypeOf, runtimePair, scalar, cyclesPerVector } from './common.js';
 import type { OutputClamp } from './output-stage.js';
-import type { Invocation, KernelDef, KernelWork, ParamValues, QTensor, QuantParams, Target } from './types.js';
+import type { Invocation, KernelDef, KernelWork, ParamField, ParamValues, QTensor, QuantParams, Target } from './types.js';
 
 /**
  * As TFLite: left_shift = 20 (int8) / 15 (any int16 operand); twice = 2*max(sA, sB); m_A = sA/twice, m_B = sB/twice,
@@ -38,13 +39,22 @@ function operandTable(zp: number, ls: number, m: number, s: number): Float64Arra
   return t;
 }
 
-/** The sum of both rescaled operands computed from scratch: the reference the table path must match bit for bit. */
-function addScalar(xa: number, xb: number, am: number, as: number, bm: number, bs: number): number {
-  return multiplyByQuantizedMultiplierWide(xa, am, as) + multiplyByQuantizedMultiplierWide(xb, bm, bs);
+/** a + sign * b of both rescaled operands computed from scratch: the reference the table path must match bit for bit. */
+function addScalar(sign: 1 | -1, xa: number, xb: number, am: number, as: number, bm: number, bs: number): number {
+  return multiplyByQuantizedMultiplierWide(xa, am, as) + sign * multiplyByQuantizedMultiplierWide(xb, bm, bs);
 }
 
 /** The add; `tables: false` forces the per-element rescaling (tests compare both). */
 export function runAdd(inv: Invocation, inputs: QTensor[], params: ParamValues, epilogueParams?: ParamValues, tables = true): QTensor[] {
+  return runRescaled(1, inv, inputs, params, epilogueParams, tables);
+}
+
+/** run() of add (sign 1) and sub (sign -1): both operands rescaled to a common scale, combined, requantized. */
+export function rescaledRun(sign: 1 | -1): KernelDef['run'] {
+  return (inv, inputs, params, epilogueParams) => runRescaled(sign, inv, inputs, params, epilogueParams, true);
+}
+
+function runRescaled(sign: 1 | -1, inv: Invocation, inputs: QTensor[], params: ParamValues, epilogueParams: ParamValues | undefined, tables: boolean): QTensor[] {
   const [a, b] = [inputs[0]!, inputs[1]!];
   const o = inv.outputs[0]!;
   const n = numel(o.shape);
@@ -67,7 +77,7 @@ export function runAdd(inv: Invocation, inputs: QTensor[], params: ParamValues, 
   const ad = a.data, bd = b.data;
   for (let i = 0; i < n; i++) {
     const ca = ad[ia ? ia[i]! : i]!, cb = bd[ib ? ib[i]! : i]!;
-    const sum = tb ? ta![ca + 128]! + tb[cb + 128]! : addScalar((ca - a.zeroPoint) * ls, (cb - b.zeroPoint) * ls, am, as, bm, bs);
+    const sum = tb ? ta![ca + 128]! + sign * tb[cb + 128]! : addScalar(sign, (ca - a.zeroPoint) * ls, (cb - b.zeroPoint) * ls, am, as, bm, bs);
     let q = zp + multiplyByQuantizedMultiplierWide(sum, om, os);
     q = q < lo ? lo : q;
     q = q > hi ? hi : q;
@@ -84,14 +94,8 @@ export function binaryWork(inv: Invocation, target: Target, defaultCpv: number):
   return stagedWork(inv, target, { macs: 0, computeCycles, outputStageCycles: vectors, outVectors: vectors });
 }
 
-export const ADD: KernelDef = {
-  name: 'add',
-  ops: ['Add'],
-  role: 'elementwise',
-  inputs: { min: 2, max: 2 },
-  outputs: { min: 1, max: 1 },
-  summary: 'quantized addition with broadcasting and optional activation epilogue',
-  paramFields: [
+/** The table of add and sub (addParams). */
+export const RESCALED_FIELDS: readonly ParamField[] = [
     { name: 'left_shift', dtype: 'int32', count: '1', doc: 'headroom shift: 20 (int8) or 15 (int16)' },
     { name: 'a_multiplier', dtype: 'int32', count: '1', doc: 'Q31 multiplier of sA / (2*max(sA,sB))' },
     { name: 'a_shift', dtype: 'int32', count: '1', doc: 'shift of a_multiplier' },
@@ -101,9 +105,18 @@ export const ADD: KernelDef = {
     { name: 'out_shift', dtype: 'int32', count: '1', doc: 'shift of out_multiplier' },
     { name: 'out_min', dtype: 'int32', count: '1', doc: 'lowest output code' },
     { name: 'out_max', dtype: 'int32', count: '1', doc: 'highest output code' },
-  ],
+];
+
+export const ADD: KernelDef = {
+  name: 'add',
+  ops: ['Add'],
+  role: 'elementwise',
+  inputs: { min: 2, max: 2 },
+  outputs: { min: 1, max: 1 },
+  summary: 'quantized addition with broadcasting and optional activation epilogue',
+  paramFields: RESCALED_FIELDS,
   bind: (c) => addParams(...runtimePair(c), c.outQ),
-  run: runAdd,
+  run: rescaledRun(1),
   work: (inv, target) => binaryWork(inv, target, ADD.defaultCyclesPerVector),
   defaultCyclesPerVector: 2,
 };
