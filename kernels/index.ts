@@ -14,11 +14,12 @@ import { PAD } from './pad.js';
 import { RESHAPE } from './reshape.js';
 import { SLICE } from './slice.js';
 import { SPLIT } from './split.js';
+import { SUB } from './sub.js';
 import { TRANSPOSE } from './transpose.js';
 import type { KernelDef, Target } from './types.js';
 
 const ALL: readonly KernelDef[] = [
-  CONV2D, FULLY_CONNECTED, MAXPOOL, AVGPOOL, GLOBAL_AVGPOOL, ADD, MUL, CONCAT,
+  CONV2D, FULLY_CONNECTED, MAXPOOL, AVGPOOL, GLOBAL_AVGPOOL, ADD, SUB, MUL, CONCAT,
   ...ACTIVATION_KERNELS.values(),
   RESHAPE, TRANSPOSE, SLICE, SPLIT, PAD,
 ];

@@ -219,6 +219,12 @@ const CASES: CanonCase[] = [
     ortOriginal: false,
   },
   {
+    why: 'Sub broadcasts both operands as numpy does (a [2,1,4] minus b [3,1] is [2,3,4])',
+    spec: { inputs: [{ name: 'a', dims: [2, 1, 4] }, { name: 'b', dims: [3, 1] }], outputs: Y,
+      nodes: [{ op: 'Sub', name: 's', inputs: ['a', 'b'], outputs: ['y'] }] },
+    check: (g) => expect(g.values.get(only(g, 'Sub').outputs[0]!)?.shape).toEqual([2, 3, 4]),
+  },
+  {
     why: 'Dropout-13: ratio from an input; the unused mask output is dropped',
     spec: { inputs: x([2, 3]), outputs: Y, initializers: [f32('r', [], [0.25])], nodes: [{ op: 'Dropout', name: 'd', inputs: ['x', 'r'], outputs: ['y', 'mask'] }] },
     check: (g) => expect(only(g, 'Dropout')).toMatchObject({ inputs: ['x'], outputs: ['y'], attrs: { ratio: 0.25 } }),

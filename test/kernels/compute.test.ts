@@ -207,16 +207,18 @@ describe('elementwise', () => {
     [[1, 3, 4, 4], [1, 3, 4, 4], [1, 3, 4, 4]], [[1, 3, 4, 4], [1, 3, 1, 1], [1, 3, 4, 4]], [[2, 1, 3], [4, 1], [2, 4, 3]],
   );
   for (const dtype of ['int8', 'int16'] as QDType[]) {
-    it(`add within 1 LSB with broadcasting, ${dtype}`, () => {
-      fc.assert(fc.property(shapes, quantArb(dtype), quantArb(dtype), quantArb(dtype), fc.integer({ min: 1, max: 1e6 }), ([sa, sb, so], qa, qb, qo0, seed) => {
-        const qo = { ...qo0, scale: qo0.scale * 2 };
-        const a = qtensor(randomCodes(sa.reduce((x, y) => x * y), dtype, seed), sa, qa);
-        const b = qtensor(randomCodes(sb.reduce((x, y) => x * y), dtype, seed + 1), sb, qb);
-        const p = addParams(qa, qb, qo);
-        const out = KERNELS.get('add')!.run(inv('add', [ref(sa, qa), ref(sb, qb)], [ref(so, qo)], {}, p), [a, b], p)[0]!;
-        expectWithin(out.data, bcast(so, sa, sb, (i, j) => real(a, i) + real(b, j)), qo);
-      }), { numRuns: 40 });
-    });
+    for (const [kernel, sign] of [['add', 1], ['sub', -1]] as const) {
+      it(`${kernel} within 1 LSB with broadcasting, ${dtype}`, () => {
+        fc.assert(fc.property(shapes, quantArb(dtype), quantArb(dtype), quantArb(dtype), fc.integer({ min: 1, max: 1e6 }), ([sa, sb, so], qa, qb, qo0, seed) => {
+          const qo = { ...qo0, scale: qo0.scale * 2 };
+          const a = qtensor(randomCodes(sa.reduce((x, y) => x * y), dtype, seed), sa, qa);
+          const b = qtensor(randomCodes(sb.reduce((x, y) => x * y), dtype, seed + 1), sb, qb);
+          const p = addParams(qa, qb, qo);
+          const out = KERNELS.get(kernel)!.run(inv(kernel, [ref(sa, qa), ref(sb, qb)], [ref(so, qo)], {}, p), [a, b], p)[0]!;
+          expectWithin(out.data, bcast(so, sa, sb, (i, j) => real(a, i) + sign * real(b, j)), qo);
+        }), { numRuns: 40 });
+      });
+    }
     it(`mul within 1 LSB with broadcasting, ${dtype}`, () => {
       fc.assert(fc.property(shapes, quantArb(dtype), quantArb(dtype), quantArb(dtype), fc.integer({ min: 1, max: 1e6 }), ([sa, sb, so], qa, qb, qo0, seed) => {
         const qo = { ...qo0, scale: qo0.scale * qa.scale * 50 };
