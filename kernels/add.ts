@@ -96,15 +96,15 @@ export function binaryWork(inv: Invocation, target: Target, defaultCpv: number):
 
 /** The table of add and sub (addParams). */
 export const RESCALED_FIELDS: readonly ParamField[] = [
-    { name: 'left_shift', dtype: 'int32', count: '1', doc: 'headroom shift: 20 (int8) or 15 (int16)' },
-    { name: 'a_multiplier', dtype: 'int32', count: '1', doc: 'Q31 multiplier of sA / (2*max(sA,sB))' },
-    { name: 'a_shift', dtype: 'int32', count: '1', doc: 'shift of a_multiplier' },
-    { name: 'b_multiplier', dtype: 'int32', count: '1', doc: 'Q31 multiplier of sB / (2*max(sA,sB))' },
-    { name: 'b_shift', dtype: 'int32', count: '1', doc: 'shift of b_multiplier' },
-    { name: 'out_multiplier', dtype: 'int32', count: '1', doc: 'Q31 multiplier of 2*max(sA,sB) / (2^left_shift * sOut)' },
-    { name: 'out_shift', dtype: 'int32', count: '1', doc: 'shift of out_multiplier' },
-    { name: 'out_min', dtype: 'int32', count: '1', doc: 'lowest output code' },
-    { name: 'out_max', dtype: 'int32', count: '1', doc: 'highest output code' },
+  { name: 'left_shift', dtype: 'int32', count: '1', doc: 'headroom shift: 20 (int8) or 15 (int16)' },
+  { name: 'a_multiplier', dtype: 'int32', count: '1', doc: 'Q31 multiplier of sA / (2*max(sA,sB))' },
+  { name: 'a_shift', dtype: 'int32', count: '1', doc: 'shift of a_multiplier' },
+  { name: 'b_multiplier', dtype: 'int32', count: '1', doc: 'Q31 multiplier of sB / (2*max(sA,sB))' },
+  { name: 'b_shift', dtype: 'int32', count: '1', doc: 'shift of b_multiplier' },
+  { name: 'out_multiplier', dtype: 'int32', count: '1', doc: 'Q31 multiplier of 2*max(sA,sB) / (2^left_shift * sOut)' },
+  { name: 'out_shift', dtype: 'int32', count: '1', doc: 'shift of out_multiplier' },
+  { name: 'out_min', dtype: 'int32', count: '1', doc: 'lowest output code' },
+  { name: 'out_max', dtype: 'int32', count: '1', doc: 'highest output code' },
 ];
 
 export const ADD: KernelDef = {
