@@ -21,5 +21,6 @@ export const POINTWISE_LUT = activationKernel({
   summary: 'any pointwise float function of one input by lookup table (built from the op-table reference)',
   paramFields: LUT_FIELDS,
   activation: LUT_ACTIVATION,
+  bind: (c) => pointwiseLutParams(c.reference, c.inQ[0]!, c.outQ),
   defaultCyclesPerVector: 4,
 });

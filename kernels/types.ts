@@ -198,6 +198,11 @@ export interface BindContext {
   attr(name: string): AttrValue;
   /** Numeric attribute `name` with the op table's default applied. */
   num(name: string): number;
+  /**
+   * The node's float reference (the op table's evaluate) as a function of its first run-time input, its constant
+   * inputs bound: `x` is evaluated as a 1-D tensor, so it suits pointwise ops whose constants are scalars.
+   */
+  reference(x: Float32Array): Float32Array;
   /** Throws E_KERNEL naming the node: the node cannot be expressed as this kernel's table. */
   fail(problem: string): never;
 }

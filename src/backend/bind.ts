@@ -7,6 +7,7 @@ import type { Graph, Node } from '../ir/graph.js';
 import { DspcError } from '../ir/errors.js';
 import { opDef } from '../ir/optable.js';
 import { attrOf } from '../ir/ops/types.js';
+import type { Tensor } from '../ir/tensor.js';
 import { toFloat32 } from '../ir/tensor.js';
 
 function bindContext(g: Graph, node: Node, inQ: QuantParams[], outQ: QuantParams): BindContext {
@@ -24,6 +25,12 @@ function bindContext(g: Graph, node: Node, inQ: QuantParams[], outQ: QuantParams
       return t && { dims: t.dims, values: toFloat32(t) };
     },
     shape: (i) => (node.inputs[i] ? g.values.get(node.inputs[i]!)?.shape : undefined),
+    reference: (x) => {
+      const def = opDef(node.op) ?? fail(`op ${node.op} is not in the op table`);
+      const at = node.inputs.findIndex((v) => v !== '' && !g.initializers.has(v));
+      const ins = node.inputs.map((v, i): Tensor | undefined => (i === at ? { dtype: 'float32', dims: [x.length], data: x } : v ? g.initializers.get(v) : undefined));
+      return toFloat32(def.evaluate(node, ins)[0]!);
+    },
     num: (name) => {
       const v = attr(name);
       return typeof v === 'number' ? v : fail(`attribute '${name}' must be a number`);
