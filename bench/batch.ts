@@ -3,9 +3,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cpus, loadavg } from 'node:os';
 import { packageRoot } from '../kernels/target.js';
-import { isMain } from './common.js';
+import { isMain, loadLine } from './common.js';
 import { runJobs } from '../src/cli/batch.js';
 import type { Job } from '../src/cli/batch.js';
 
@@ -43,8 +42,7 @@ export async function runBatchBench(): Promise<void> {
   const j2 = (a + c) / 2;
   console.log(`dspc check over ${files.length} models (${process.env['BENCH_BATCH_SETS'] ?? 'zoo,chains,real'}): -j 1 ${b.toFixed(1)} s, -j 2 ${a.toFixed(1)} s and ${c.toFixed(1)} s`);
   console.log(`speedup -j 1 / -j 2 = ${(b / j2).toFixed(2)}x (goal >= 1.7 on 2 quiet cores)`);
-  const [l1, l5] = loadavg();
-  console.log(`load average during the run: ${l1.toFixed(2)} (1 min), ${l5.toFixed(2)} (5 min) on ${cpus().length} CPUs`);
+  console.log(loadLine());
 }
 
 // Direct run: `node dist/bench/batch.js` (bench/run.ts wires `npm run bench -- batch`).

@@ -2,9 +2,8 @@
 // Contract: runCompileBench() prints wall seconds, peak RSS and the ratio to ORT session creation plus eight inferences (goal <= 8x; compile <= 1.0 s, with --simulate <= 1.5 s).
 
 import * as path from 'node:path';
-import { cpus, loadavg } from 'node:os';
 import { packageRoot } from '../kernels/target.js';
-import { isMain } from './common.js';
+import { isMain, loadLine, mean } from './common.js';
 import * as ort from 'onnxruntime-node';
 import { compile } from '../src/pipeline.js';
 
@@ -26,10 +25,6 @@ async function dspcCompile(file: string, simulate: boolean): Promise<number> {
   return performance.now() - t0;
 }
 
-function mean(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
 export async function runCompileBench(): Promise<void> {
   const model = path.resolve(packageRoot(), '../shared/models/zoo/mobilenet_v2/model.onnx');
   await ortCreateAndRun(model); // warm-up
@@ -45,8 +40,7 @@ export async function runCompileBench(): Promise<void> {
     `(${(p / o).toFixed(1)}x ORT, goal <= 8x and <= 1.0 s); with simulation ${(s / 1e3).toFixed(2)} s (goal <= 1.5 s)`);
   console.log(`  rounds (ORT ms / compile s / simulate s): ${ortMs.map((x, i) => `${x.toFixed(0)}/${(plain[i]! / 1e3).toFixed(2)}/${(sim[i]! / 1e3).toFixed(2)}`).join(', ')}`);
   console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (includes ORT; a single \`dspc compile --simulate --timings\` gives the compile's own)`);
-  const [l1, l5] = loadavg();
-  console.log(`load average during the run: ${l1.toFixed(2)} (1 min), ${l5.toFixed(2)} (5 min) on ${cpus().length} CPUs`);
+  console.log(loadLine());
 }
 
 // Direct run: `node dist/bench/compile.js` (bench/run.ts wires `npm run bench -- compile`).

@@ -1,13 +1,12 @@
 // Stage: benchmark (issue 3). Fusion pass time on generated 10k / 100k / 1M-node graphs with chains between convolutions.
 // Contract: runFuseBench() prints one table from one run (rounds pooled): ms per size, 1M/100k (goal <= 12), 1M (goal < 2 s).
 
-import { cpus, loadavg } from 'node:os';
 import { GraphBuilder } from '../src/ir/builder.js';
 import type { Graph } from '../src/ir/graph.js';
 import { fuseActivationsPass } from '../src/passes/fuse-activations.js';
 import { defaultPassTargetInfo, optimizeGraph } from '../src/passes/index.js';
 import type { PassContext } from '../src/passes/types.js';
-import { isMain, measure } from './common.js';
+import { isMain, loadLine, mean, measure, rme } from './common.js';
 
 const CTX: PassContext = { target: defaultPassTargetInfo, verify: false };
 const C = 4;
@@ -112,15 +111,6 @@ async function measureSize(n: number, cpuReps: number, round: number, into: Size
   };
 }
 
-const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-/** Relative margin of error of the mean, % (95%, normal approximation): how far one run's mean may be off. */
-function rme(xs: readonly number[]): number {
-  const m = mean(xs);
-  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(1, xs.length - 1));
-  return (1.96 * sd) / Math.sqrt(xs.length) / m * 100;
-}
-
 export async function runFuseBench(): Promise<void> {
   const results = new Map<number, SizeResult>();
   for (let round = 0; round < ROUNDS; round++) {
@@ -145,8 +135,7 @@ export async function runFuseBench(): Promise<void> {
   console.log(`  each round's ratio (fuse-activations/optimizeGraph): ${byRound.join(', ')}`);
   console.log(`1M nodes (wall, cpu): fuse-activations ${(mean(fuse[0]!) / 1e3).toFixed(2)} s, ${(big.fuseCpu / 1e3).toFixed(2)} s; ` +
     `optimizeGraph ${(mean(all[0]!) / 1e3).toFixed(2)} s, ${(big.allCpu / 1e3).toFixed(2)} s (goal < 2 s)`);
-  const [l1, l5] = loadavg();
-  console.log(`load average during the run: ${l1.toFixed(2)} (1 min), ${l5.toFixed(2)} (5 min) on ${cpus().length} CPUs`);
+  console.log(loadLine());
 }
 
 // Direct run: `node --expose-gc dist/bench/fuse.js` (bench/run.ts wires `npm run bench -- fuse`).

@@ -3,9 +3,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cpus, loadavg } from 'node:os';
 import { packageRoot } from '../kernels/target.js';
-import { isMain, measure as measureFor } from './common.js';
+import { isMain, loadLine, mean, measure as measureFor, median, rme } from './common.js';
 import * as ort from 'onnxruntime-node';
 import { importOnnxFile } from '../src/frontend/index.js';
 
@@ -30,22 +29,6 @@ function zooModels(): { name: string; file: string; bytes: number }[] {
 async function ortCreate(file: string): Promise<void> {
   const s = await ort.InferenceSession.create(file, { graphOptimizationLevel: 'all' });
   await s.release();
-}
-
-function mean(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
-}
-
-/** 95% relative margin of error of the mean, in percent. */
-function rme(xs: readonly number[]): number {
-  const m = mean(xs);
-  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(1, xs.length - 1));
-  return (1.96 * sd) / Math.sqrt(xs.length) / m * 100;
 }
 
 export async function runImportBench(): Promise<void> {
@@ -80,8 +63,7 @@ export async function runImportBench(): Promise<void> {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
   console.log(`ratio = dspc import+verify / ONNX Runtime InferenceSession.create (graphOptimizationLevel all), ${ROUNDS} interleaved rounds pooled; goal MobileNetV2 <= 0.5`);
-  const [l1, l5] = loadavg();
-  console.log(`load average during the run: ${l1.toFixed(2)} (1 min), ${l5.toFixed(2)} (5 min) on ${cpus().length} CPUs`);
+  console.log(loadLine());
 }
 
 // Direct run: `node dist/bench/import.js` (bench/run.ts wires `npm run bench -- import`).
